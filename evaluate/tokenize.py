@@ -14,6 +14,7 @@ span would start inside a token. Two ways to cut:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable
 
@@ -84,7 +85,7 @@ def tokenize(
     cuts = sorted(set(boundaries))
     tokens = _base_tokens(text)
     out: list[tuple[int, int]] = []
-    import bisect
+
 
     for start, end in tokens:
         points = [start]
@@ -99,7 +100,7 @@ def tokenize(
                 i += 1
         points = sorted(set(points))
         points.append(end)
-        for a, b in zip(points, points[1:]):
+        for a, b in zip(points, points[1:], strict=False):
             if a < b:
                 out.append((a, b))
     return out
@@ -137,7 +138,7 @@ def spans_from_bio(tokens: list[tuple[int, int]], tags: list[str]) -> list[tuple
     """Decode IOB2 (tolerating an I- that starts a span) back to (start, end, label)."""
     spans: list[tuple[int, int, str]] = []
     cur: list | None = None
-    for (a, b), tag in zip(tokens, tags):
+    for (a, b), tag in zip(tokens, tags, strict=True):
         if tag == "O" or "-" not in tag:
             if cur:
                 spans.append(tuple(cur))  # type: ignore[arg-type]

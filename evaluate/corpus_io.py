@@ -1,0 +1,52 @@
+"""Typed access to validated documents: the one door through which data enters the toolkit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ittifaq.evaluate.reading import InputError, iter_records, jsonl_files
+from ittifaq.evaluate.schema import SPLITS, Document
+from ittifaq.evaluate.validation import iter_problems
+
+#: Where the bundled corpus lives when running from a clone (the package sits at the repo root).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DATA = REPO_ROOT / "corpus" / "data"
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> list[Document]:
+    """Validate, then parse; bad input raises InputError listing the problems (never a partial list)."""
+    paths = list(paths)
+    problems = list(iter_problems(paths, predictions=predictions))
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        tail = f"\n… and {more} more (run `ittifaq validate{' --predictions' if predictions else ''}` for all)" if more > 0 else ""
+        kind = "prediction" if predictions else "gold"
+        raise InputError(f"{len(problems)} problem(s) in the {kind} input:\n{shown}{tail}")
+    return [Document.from_dict(ln.record) for ln in iter_records(paths)]
+
+
+def corpus_files(split: str | None = None, path: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The JSONL files of one split (or all) of the bundled corpus or of `path`."""
+    root = Path(path) if path is not None else CORPUS_DATA
+    if not root.exists():
+        raise InputError(f"{root}: corpus folder not found (run from a clone, or pass path=)")
+    if split is None:
+        return [root / f"{s}.jsonl" for s in SPLITS if (root / f"{s}.jsonl").exists()]
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    f = root / f"{split}.jsonl"
+    if not f.exists():
+        raise InputError(f"{f}: no such split file")
+    return [f]
+
+
+def load_corpus(split: str | None = None, path: str | os.PathLike[str] | None = None) -> list[Document]:
+    """Typed, validated documents of the corpus (all splits when `split` is None)."""
+    files = corpus_files(split, path)
+    jsonl_files(files)
+    return read_documents(files)

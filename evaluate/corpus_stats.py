@@ -1,0 +1,113 @@
+"""Corpus statistics: what the dataset card and `ittifaq stats` report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from ittifaq.evaluate import schema as S
+from ittifaq.evaluate.schema import Document
+from ittifaq.evaluate.tokenize import tokenize
+
+COVERAGE_KEYS = ("quotes_indirect_share", "quotes_analyst_share")
+
+
+def _words(text: str) -> int:
+    return sum(1 for a, b in tokenize(text) if text[a:b][0].isalnum())
+
+
+def corpus_stats(docs: Iterable[Document]) -> dict[str, Any]:
+    """Counts per label, attribute value, genre, region and split (every schema value listed, zeros kept)."""
+    docs = list(docs)
+    spans = Counter({label: 0 for label in S.SPAN_LABELS})
+    relations = Counter({label: 0 for label in S.RELATION_LABELS})
+    kinds = Counter({v: 0 for v in S.QUOTE_KINDS})
+    roles = Counter({v: 0 for v in S.SOURCE_ROLES})
+    types = Counter({v: 0 for v in S.AGREEMENT_TYPES})
+    statuses = Counter({v: 0 for v in S.AGREEMENT_STATUSES})
+    genres: Counter[str] = Counter()
+    regions: Counter[str] = Counter()
+    splits: Counter[str] = Counter()
+    per_split: dict[str, Counter[str]] = {}
+    entities = 0
+    words = 0
+    parties_per_agreement: Counter[int] = Counter()
+    for d in docs:
+        w = _words(d.text or "")
+        words += w
+        genres[d.genre or "none"] += 1
+        regions[d.region or "none"] += 1
+        splits[d.split or "none"] += 1
+        ps = per_split.setdefault(d.split or "none", Counter())
+        ps["documents"] += 1
+        ps["words"] += w
+        entities += len({s.entity for s in d.spans if s.entity})
+        party_count: Counter[str] = Counter()
+        for s in d.spans:
+            spans[s.label] += 1
+            ps[s.label] += 1
+            if s.label == "QUOTE":
+                kinds[s.attributes.quote_kind or "none"] += 1
+                roles[s.attributes.source_role or "none"] += 1
+            elif s.label == "AGREEMENT":
+                types[s.attributes.agreement_type or "none"] += 1
+                statuses[s.attributes.status or "none"] += 1
+        for r in d.relations:
+            relations[r.label] += 1
+            ps[f"rel:{r.label}"] += 1
+            if r.label == "party":
+                party_count[r.head] += 1
+        for s in d.spans:
+            if s.label == "AGREEMENT":
+                parties_per_agreement[party_count[s.id]] += 1
+    n_quotes = spans["QUOTE"]
+    return {
+        "documents": len(docs),
+        "words": words,
+        "spans": dict(spans),
+        "relations": dict(relations),
+        "entities": entities,
+        "quotes": {"kind": dict(kinds), "role": dict(roles)},
+        "agreements": {
+            "type": dict(types),
+            "status": dict(statuses),
+            "parties": {str(k): v for k, v in sorted(parties_per_agreement.items())},
+        },
+        "genres": dict(sorted(genres.items())),
+        "regions": dict(sorted(regions.items())),
+        "splits": {s: splits.get(s, 0) for s in S.SPLITS},
+        "per_split": {k: dict(v) for k, v in sorted(per_split.items())},
+        "coverage": {
+            "quotes_indirect_share": round(kinds["indirect"] / n_quotes, 4) if n_quotes else None,
+            "quotes_analyst_share": round(roles["analyst"] / n_quotes, 4) if n_quotes else None,
+            "documents_with_agreement": sum(1 for d in docs if any(s.label == "AGREEMENT" for s in d.spans)),
+            "documents_with_quote": sum(1 for d in docs if any(s.label == "QUOTE" for s in d.spans)),
+            "agreements_with_3plus_parties": sum(v for k, v in parties_per_agreement.items() if k >= 3),
+        },
+    }
+
+
+def _block(title: str, counts: dict[str, Any]) -> list[str]:
+    lines = [title]
+    width = max((len(str(k)) for k in counts), default=0)
+    for k, v in counts.items():
+        lines.append(f"  {str(k).ljust(width)}  {v}")
+    return lines
+
+
+def stats_table(result: dict[str, Any]) -> str:
+    """A plain-text rendering of `corpus_stats` for the terminal."""
+    lines = [f"documents  {result['documents']}", f"words      {result['words']}", f"entities   {result['entities']}"]
+    lines += _block("spans", result["spans"])
+    lines += _block("relations", result["relations"])
+    lines += _block("quotes by kind", result["quotes"]["kind"])
+    lines += _block("quotes by role", result["quotes"]["role"])
+    lines += _block("agreements by type", result["agreements"]["type"])
+    lines += _block("agreements by status", result["agreements"]["status"])
+    lines += _block("agreements by number of parties", result["agreements"]["parties"])
+    lines += _block("genres", result["genres"])
+    lines += _block("regions", result["regions"])
+    lines += _block("splits", result["splits"])
+    lines += _block("coverage", result["coverage"])
+    return "\n".join(lines)
