@@ -1,0 +1,65 @@
+"""`ittifaq corpus build|check|agreement`: the annotators' workflow."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ittifaq.evaluate.corpus_io import REPO_ROOT
+
+DEFAULT_CORPUS = REPO_ROOT / "corpus"
+
+
+@click.group()
+def corpus() -> None:
+    """Build the corpus from its annotated sources and measure agreement."""
+
+
+@corpus.command()
+@click.option("--corpus-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the built files differ from the committed ones.")
+def build(corpus_dir: Path, check_only: bool) -> None:
+    """Compile corpus/sources/*.txt into corpus/data (documents and ner configs), schema and card header."""
+    from ittifaq.evaluate.corpus_build import build_outputs, compile_sources, source_files, write_all
+
+    files = source_files(corpus_dir / "sources")
+    docs, errors = compile_sources(files)
+    if errors:
+        for e in errors:
+            click.echo(e, err=True)
+        click.echo(f"{len(errors)} error(s); nothing written", err=True)
+        sys.exit(1)
+    outputs = build_outputs(docs, corpus_dir)
+    if check_only:
+        stale = [p for p, data in outputs.items() if not p.exists() or p.read_bytes() != data]
+        for p in stale:
+            click.echo(f"out of date: {p}", err=True)
+        sys.exit(1 if stale else 0)
+    changed = write_all(outputs)
+    click.echo(f"built {len(docs)} document(s) from {len(files)} source(s); {len(changed)} file(s) changed")
+
+
+@corpus.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Compile and validate single source files, printing a summary of each (writes nothing)."""
+    from collections import Counter
+
+    from ittifaq.evaluate.corpus_build import compile_sources
+
+    docs, errors = compile_sources(files)
+    for e in errors:
+        click.echo(e, err=True)
+    for d in docs:
+        labels = Counter(s.label for s in d.spans)
+        rels = Counter(r.label for r in d.relations)
+        words = len(d.text.split()) if d.text else 0
+        click.echo(
+            f"{d.id}: {words} words; spans "
+            + ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+            + "; relations "
+            + ", ".join(f"{k}={v}" for k, v in sorted(rels.items()))
+        )
+    sys.exit(1 if errors else 0)

@@ -1,0 +1,204 @@
+"""`ittifaq corpus build`: compile authoring sources into the HuggingFace dataset repository.
+
+Deterministic: the same sources always give byte-identical files, so CI can
+rebuild and `git diff --exit-code corpus/` proves the committed data is in step.
+Nothing is written unless every source compiles and validates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from ittifaq.evaluate import schema as S
+from ittifaq.evaluate.authoring import SourceError, read_source
+from ittifaq.evaluate.schema import Document
+from ittifaq.evaluate.tokenize import bio_tags, tokenize
+from ittifaq.evaluate.validation import Problem, check_record
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SENTENCE_END = {".", "؟", "?", "!", "…"}
+
+
+def source_files(root: str | os.PathLike[str]) -> list[Path]:
+    """The article sources under `root`, in id order."""
+    return sorted(Path(root).glob("*.txt"))
+
+
+def compile_sources(files: Iterable[Path]) -> tuple[list[Document], list[str]]:
+    """Compile and validate every source; return documents and every error found."""
+    docs: list[Document] = []
+    errors: list[str] = []
+    seen: dict[str, Path] = {}
+    for f in files:
+        try:
+            doc = read_source(f)
+        except SourceError as exc:
+            errors.append(str(exc))
+            continue
+        if doc.id in seen:
+            errors.append(f"{f}:2:1: document id {doc.id!r} already used by {seen[doc.id]}")
+            continue
+        seen[doc.id] = f
+        problems: list[Problem] = check_record(doc.to_dict(), str(f), 0)
+        errors.extend(f"{f}: {p.message} [{p.rule}]" + (f" ({p.item_id})" if p.item_id else "") for p in problems)
+        docs.append(doc)
+    return docs, errors
+
+
+def outer_actor_spans(doc: Document) -> list[tuple[int, int, str]]:
+    """Actor spans not nested inside another actor span (BIO cannot nest)."""
+    actors = sorted((s for s in doc.spans if s.label in S.ACTOR_LABELS), key=lambda s: (s.start, -s.end))
+    out: list[tuple[int, int, str]] = []
+    reach = -1
+    for s in actors:
+        if s.start >= reach:
+            out.append((s.start, s.end, s.label))
+            reach = s.end
+    return out
+
+
+def ner_records(doc: Document) -> list[dict[str, Any]]:
+    """The `ner` config rows of one document: one sentence each, BIO tags as ClassLabel ids."""
+    text = doc.text or ""
+    actors = outer_actor_spans(doc)
+    cuts = [p for a, b, _ in actors for p in (a, b)]
+    tokens = tokenize(text, boundaries=cuts)
+    tags = bio_tags(tokens, actors)
+    index = {t: i for i, t in enumerate(S.NER_TAGS)}
+    rows: list[dict[str, Any]] = []
+    cur_tok: list[str] = []
+    cur_tag: list[int] = []
+    prev_end = 0
+
+    def flush() -> None:
+        if cur_tok:
+            rows.append(
+                {
+                    "id": f"{doc.id}-{len(rows):03d}",
+                    "document_id": doc.id,
+                    "split": doc.split,
+                    "tokens": list(cur_tok),
+                    "ner_tags": list(cur_tag),
+                }
+            )
+            cur_tok.clear()
+            cur_tag.clear()
+
+    for (a, b), tag in zip(tokens, tags, strict=True):
+        if "\n" in text[prev_end:a] and tag != "I" and not tag.startswith("I-"):
+            flush()
+        cur_tok.append(text[a:b])
+        cur_tag.append(index[tag])
+        prev_end = b
+        if text[a:b] in SENTENCE_END:
+            flush()
+    flush()
+    return rows
+
+
+def _dump_jsonl(records: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(orjson.dumps(r) + b"\n" for r in records)
+
+
+def card_metadata() -> dict[str, Any]:
+    """The dataset card's YAML header, generated from the schema so the two cannot drift."""
+    doc_features = S.hf_features()["features"]
+    ner_features = [
+        {"name": "id", "dtype": "string"},
+        {"name": "document_id", "dtype": "string"},
+        {"name": "split", "dtype": "string"},
+        {"name": "tokens", "sequence": "string"},
+        {
+            "name": "ner_tags",
+            "sequence": {"class_label": {"names": {i: t for i, t in enumerate(S.NER_TAGS)}}},
+        },
+    ]
+    return {
+        "pretty_name": "ittifaq: Arabic international-relations news with actors, agreements and quotes",
+        "language": ["ar"],
+        "license": "cc-by-4.0",
+        "multilinguality": "monolingual",
+        "annotations_creators": ["expert-generated"],
+        "language_creators": ["expert-generated"],
+        "source_datasets": ["original"],
+        "size_categories": ["n<1K"],
+        "task_categories": ["token-classification", "text-classification"],
+        "task_ids": ["named-entity-recognition", "entity-linking-classification"],
+        "tags": ["relation-extraction", "quotation-attribution", "coreference", "arabic", "international-relations", "event-extraction"],
+        "configs": [
+            {
+                "config_name": "documents",
+                "default": True,
+                "data_files": [{"split": s, "path": f"data/{s}.jsonl"} for s in S.SPLITS],
+            },
+            {
+                "config_name": "ner",
+                "data_files": [{"split": s, "path": f"data/ner/{s}.jsonl"} for s in S.SPLITS],
+            },
+        ],
+        "dataset_info": [
+            {"config_name": "documents", "features": doc_features},
+            {"config_name": "ner", "features": ner_features},
+        ],
+    }
+
+
+def render_card(existing: str | None) -> str:
+    """Replace the YAML header of the card, keeping its hand-written body."""
+    header = yaml.safe_dump(card_metadata(), sort_keys=False, allow_unicode=True, width=1000)
+    body = ""
+    if existing and existing.startswith("---\n"):
+        end = existing.find("\n---\n", 4)
+        body = existing[end + len("\n---\n") :] if end >= 0 else ""
+    elif existing:
+        body = existing
+    return f"---\n{header}---\n{body}"
+
+
+def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
+    """Every generated file and its bytes (nothing written yet)."""
+    outputs: dict[Path, bytes] = {}
+    by_split = {s: sorted((d for d in docs if d.split == s), key=lambda d: d.id) for s in S.SPLITS}
+    for split, split_docs in by_split.items():
+        outputs[corpus_dir / "data" / f"{split}.jsonl"] = _dump_jsonl(d.to_dict() for d in split_docs)
+        outputs[corpus_dir / "data" / "ner" / f"{split}.jsonl"] = _dump_jsonl(
+            row for d in split_docs for row in ner_records(d)
+        )
+    schema_bytes = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
+    pred_schema_bytes = (json.dumps(S.json_schema(predictions=True), ensure_ascii=False, indent=2) + "\n").encode()
+    outputs[corpus_dir / "document.schema.json"] = schema_bytes
+    outputs[PACKAGE_DIR / "document.schema.json"] = schema_bytes
+    outputs[PACKAGE_DIR / "prediction.schema.json"] = pred_schema_bytes
+    card = corpus_dir / "README.md"
+    existing = card.read_text(encoding="utf-8") if card.exists() else None
+    outputs[card] = render_card(existing).encode()
+    return outputs
+
+
+def write_all(outputs: dict[Path, bytes]) -> list[Path]:
+    """Write all files via temporary names, then rename each; returns what changed."""
+    changed: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in outputs.items():
+            if path.exists() and path.read_bytes() == data:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            tmp.write_bytes(data)
+            staged.append((tmp, path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+            changed.append(path)
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+    return changed
