@@ -1,0 +1,133 @@
+"""`ittifaq export`, `ittifaq import`, `ittifaq render` and `ittifaq hub`.
+
+Formats are imported lazily (spaCy and cassis are slow to load), and folders are
+written through a staging folder, so a failure never leaves half an export.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from ittifaq.evaluate.reading import InputError
+
+#: format -> (module, writer, "dir" or "file", default suffix for a file output)
+EXPORTERS: dict[str, tuple[str, str, str]] = {
+    "brat": ("brat", "write_brat", "dir"),
+    "conll": ("conll", "write_conll", "file"),
+    "spacy": ("spacy_docbin", "write_docbin", "file"),
+    "labelstudio": ("labelstudio", "write_labelstudio", "file"),
+    "inception": ("inception", "write_inception", "dir"),
+}
+IMPORTERS: dict[str, tuple[str, str]] = {
+    "brat": ("brat", "read_brat"),
+    "labelstudio": ("labelstudio", "read_labelstudio"),
+    "inception": ("inception", "read_inception"),
+    "spacy": ("spacy_docbin", "read_docbin"),
+}
+
+
+def _format_fn(module: str, name: str) -> Callable:
+    import importlib
+
+    return getattr(importlib.import_module(f"ittifaq.evaluate.formats.{module}"), name)
+
+
+def write_dir_staged(out: str | os.PathLike[str], write: Callable[[Path], object]) -> list[Path]:
+    """Run `write(tmp_dir)`, then move its files into `out`; on error `out` is untouched."""
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        write(tmp)
+        moved = []
+        for f in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            dest = target / f.relative_to(tmp)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, dest)
+            moved.append(dest)
+        return moved
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@click.command()
+@click.option("--to", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True, help="Target format.")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("out", type=click.Path())
+def export(fmt: str, inputs: tuple[str, ...], out: str) -> None:
+    """Export gold JSONL files (or folders) IN… to OUT in another format.
+
+    OUT is a folder for brat and inception, a file for conll (.conll), spacy (.spacy)
+    and labelstudio (.json; its labeling config is written beside it).
+    """
+    from ittifaq.evaluate.corpus_io import read_documents
+
+    docs = read_documents(inputs)
+    module, writer, kind = EXPORTERS[fmt]
+    write = _format_fn(module, writer)
+    if kind == "dir":
+        if Path(out).exists() and not Path(out).is_dir():
+            raise InputError(f"{out}: exists and is not a folder ({fmt} writes a folder)")
+        files = write_dir_staged(out, lambda tmp: write(docs, tmp))
+    else:
+        if Path(out).is_dir():
+            raise InputError(f"{out}: is a folder ({fmt} writes one file)")
+        files = write(docs, out)
+    click.echo(f"exported {len(docs)} document(s) to {fmt}: {len(files)} file(s) under {out}", err=True)
+
+
+def _validated_records(docs: list, source: str, predictions: bool) -> list[dict]:
+    from ittifaq.evaluate.validation import check_record
+
+    records = [d.to_dict() for d in docs]
+    problems = []
+    seen: set[str] = set()
+    for n, rec in enumerate(records, start=1):
+        problems += check_record(rec, source, n, predictions=predictions)
+        if rec["id"] in seen:
+            raise InputError(f"{source}: document id {rec['id']!r} appears twice")
+        seen.add(rec["id"])
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:50])
+        raise InputError(f"{len(problems)} problem(s) in the imported documents (the number is the "
+                         f"document's position in the import, not a line):\n{shown}")
+    return records
+
+
+@click.command("import")
+@click.option("--from", "fmt", type=click.Choice(sorted(IMPORTERS)), required=True, help="Source format.")
+@click.option("--predictions", is_flag=True, help="Validate as predictions (relaxed), not gold.")
+@click.argument("source", type=click.Path(exists=True))
+@click.argument("out", type=click.Path())
+def import_(fmt: str, predictions: bool, source: str, out: str) -> None:
+    """Import SOURCE (a brat/INCEpTION folder, a Label Studio .json, a .spacy file) to JSONL.
+
+    OUT ending in .jsonl gets every document; otherwise OUT is a folder with one
+    <split>.jsonl per split (documents without a split go to documents.jsonl).
+    The documents are validated first: nothing is written if any is invalid.
+    """
+    from ittifaq.evaluate.reading import write_jsonl_atomic
+
+    module, reader = IMPORTERS[fmt]
+    docs = _format_fn(module, reader)(source)
+    records = _validated_records(docs, source, predictions)
+    if out.endswith(".jsonl"):
+        write_jsonl_atomic(out, records)
+        click.echo(f"imported {len(records)} document(s) into {out}", err=True)
+        return
+    groups: dict[str, list[dict]] = {}
+    for rec in records:
+        groups.setdefault(f"{rec.get('split') or 'documents'}.jsonl", []).append(rec)
+
+    def write(tmp: Path) -> None:
+        for name, recs in groups.items():
+            write_jsonl_atomic(tmp / name, recs)
+
+    files = write_dir_staged(out, write)
+    click.echo(f"imported {len(records)} document(s) into {', '.join(map(str, files))}", err=True)
