@@ -110,8 +110,8 @@ def _solve_component(gl: np.ndarray, pl: np.ndarray, w: np.ndarray) -> np.ndarra
     graph = coo_matrix((data, (rows, cols)), shape=(ng + npd, npd + ng)).tocsr()
     r_ind, c_ind = min_weight_full_bipartite_matching(graph)
     real = (r_ind < ng) & (c_ind < npd)
-    edge_at = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(gi, pi))}
-    chosen = [edge_at[(int(a), int(b))] for a, b in zip(r_ind[real], c_ind[real])]
+    edge_at = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(gi, pi, strict=False))}
+    chosen = [edge_at[(int(a), int(b))] for a, b in zip(r_ind[real], c_ind[real], strict=False)]
     return np.asarray(chosen, np.int64)
 
 
@@ -145,7 +145,7 @@ def match(
     chosen[order[starts[single]]] = True
     correct = correct.astype(bool)
     tie = np.clip(np.asarray(tie, float), 0.0, 0.999999)
-    for s, e in zip(starts[~single], ends[~single]):
+    for s, e in zip(starts[~single], ends[~single], strict=False):
         idx = order[s:e]
         gl, pl = g[idx], p[idx]
         k = min(len(np.unique(gl)), len(np.unique(pl))) + 1.0

@@ -1,0 +1,110 @@
+"""Document-level resampling statistics over per-document count arrays (sacreBLEU-style).
+
+The document is the unit of resampling. A resample is a vector of document
+multiplicities, so the summed counts of 1,000 resamples are one matrix product
+(multiplicities x per-document counts); figures are then recomputed from the
+sums by the same code as the point estimate. Resample indices come from
+`numpy.random.default_rng(seed)`, and `compare` uses the same indices for both
+systems (paired), as sacreBLEU does. p-values are (#{stat >= observed} + 1) / (N + 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Layout = dict[str, tuple[slice, tuple[int, ...]]]
+
+#: Resamples per matrix product; bounds memory to CHUNK x documents floats.
+CHUNK = 100
+
+
+def flatten(blocks: dict[str, np.ndarray]) -> tuple[np.ndarray, Layout]:
+    """Stack per-document blocks into one [documents, columns] float matrix."""
+    cols, layout, pos = [], {}, 0
+    n = next(iter(blocks.values())).shape[0]
+    for name, arr in blocks.items():
+        flat = arr.reshape(n, -1)
+        layout[name] = (slice(pos, pos + flat.shape[1]), arr.shape[1:])
+        pos += flat.shape[1]
+        cols.append(flat)
+    return np.concatenate(cols, axis=1).astype(np.float64), layout
+
+
+def unflatten(sums: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
+    """[batch, columns] sums back to named blocks [batch, *shape]."""
+    b = sums.shape[0]
+    return {name: sums[:, sl].reshape(b, *shape) for name, (sl, shape) in layout.items()}
+
+
+def _weights(rng: np.random.Generator, n_docs: int, b: int) -> np.ndarray:
+    idx = rng.integers(0, n_docs, size=(b, n_docs))
+    flat = (idx + (np.arange(b) * n_docs)[:, None]).ravel()
+    return np.bincount(flat, minlength=b * n_docs).reshape(b, n_docs).astype(np.float64)
+
+
+def resampled_sums(matrices: list[np.ndarray], n_boot: int, seed: int) -> list[np.ndarray]:
+    """Bootstrap sums [n_boot, columns] of each matrix, all with the same resamples (paired)."""
+    n_docs = matrices[0].shape[0]
+    out = [np.empty((n_boot, m.shape[1])) for m in matrices]
+    if n_boot == 0 or n_docs == 0:
+        for o in out:
+            o.fill(0.0)
+        return out
+    rng = np.random.default_rng(seed)
+    for lo in range(0, n_boot, CHUNK):
+        b = min(CHUNK, n_boot - lo)
+        w = _weights(rng, n_docs, b)
+        for m, o in zip(matrices, out, strict=True):
+            o[lo : lo + b] = w @ m
+    return out
+
+
+def percentile_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
+    """Percentile interval of a resampled statistic, or None when it is undefined in every resample."""
+    v = np.asarray(values, float)
+    v = v[~np.isnan(v)]
+    if len(v) == 0:
+        return None
+    alpha = (1.0 - level) / 2
+    lo, hi = np.percentile(v, [100 * alpha, 100 * (1 - alpha)])
+    return float(lo), float(hi)
+
+
+Stat = Callable[[np.ndarray], np.ndarray]
+
+
+def paired_bootstrap(da: np.ndarray, db: np.ndarray, stat: Stat, n_boot: int, seed: int) -> dict[str, float | list[float] | None]:
+    """Paired bootstrap test of stat(A) - stat(B) (sacreBLEU: differences centred on their mean under H0)."""
+    observed = float(stat(da.sum(0)[None])[0] - stat(db.sum(0)[None])[0])
+    sa, sb = resampled_sums([da, db], n_boot, seed)
+    diffs = stat(sa) - stat(sb)
+    diffs = diffs[~np.isnan(diffs)]
+    if np.isnan(observed) or len(diffs) == 0:
+        return {"diff": None, "p": None, "ci": None}
+    null = np.abs(diffs - diffs.mean())
+    p = (int(np.sum(null >= abs(observed))) + 1) / (len(diffs) + 1)
+    ci = percentile_ci(diffs)
+    return {"diff": observed, "p": p, "ci": list(ci) if ci else None}
+
+
+def approximate_randomization(da: np.ndarray, db: np.ndarray, stat: Stat, n_trials: int, seed: int) -> float | None:
+    """Approximate randomization: swap each document's outputs between systems with probability 1/2."""
+    observed = float(stat(da.sum(0)[None])[0] - stat(db.sum(0)[None])[0])
+    if np.isnan(observed) or n_trials == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    n = da.shape[0]
+    delta = db - da
+    ta, tb = da.sum(0), db.sum(0)
+    hits, total = 0, 0
+    for lo in range(0, n_trials, CHUNK):
+        b = min(CHUNK, n_trials - lo)
+        swap = (rng.random((b, n)) < 0.5).astype(np.float64)
+        moved = swap @ delta
+        diffs = stat(ta + moved) - stat(tb - moved)
+        ok = ~np.isnan(diffs)
+        hits += int(np.sum(np.abs(diffs[ok]) >= abs(observed) - 1e-12))
+        total += int(ok.sum())
+    return (hits + 1) / (total + 1)

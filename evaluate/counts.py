@@ -1,0 +1,470 @@
+"""Per-document sufficient statistics: match every document once, keep NumPy counts.
+
+Every figure of a report (micro, macro, per label, per layer, every bootstrap
+resample, every significance test) is a re-aggregation of the arrays built here;
+nothing is ever matched twice. All documents are processed together as flat
+arrays (one row per span or relation, with its document index), so the cost is
+a handful of vectorized passes rather than a Python loop per span.
+
+Count layouts (the last axis):
+
+* spans, gold side, per (doc, gold label): correct, incorrect, partial, missed
+* spans, predicted side, per (doc, predicted label): correct, incorrect, partial, spurious
+* relations, per (doc, relation label): true positives, predicted, gold
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ittifaq.evaluate import matching
+from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
+
+SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
+REL_MODES: tuple[str, ...] = ("strict", "boundaries", "relaxed", "entity")
+GOLD_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "missed")
+PRED_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "spurious")
+REL_COUNTS: tuple[str, ...] = ("tp", "pred", "gold")
+ATTR_NAMES: tuple[str, ...] = tuple(ATTRIBUTES)
+
+#: Index of a label outside the schema (only when unknown labels are allowed).
+UNKNOWN = len(SPAN_LABELS)
+N_LABELS = len(SPAN_LABELS) + 1
+LABEL_ID = {label: i for i, label in enumerate(SPAN_LABELS)}
+REL_ID = {label: i for i, label in enumerate(RELATION_LABELS)}
+QUOTE = LABEL_ID["QUOTE"]
+
+#: The differing prefix allowed by the `clitic` scheme: up to two proclitics
+#: (a second one only after و or ف) and/or the article ال.
+CLITIC_PREFIX = re.compile(r"(?:[وفبلك]|[وف][وفبلك])?(?:ال)?")
+_WORD = re.compile(r"[0-9A-Za-z\u00C0-\u024F\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u0640\u064B-\u065F\u0670]+")
+
+
+@dataclass(slots=True)
+class SpanTable:
+    """Deduplicated spans of all documents as flat arrays."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    label: np.ndarray
+    entity: np.ndarray  # gold cluster code; -1 when none
+    attrs: np.ndarray  # [n, len(ATTR_NAMES)] value codes; -1 when None
+    objects: list[Any]  # the Span object of each row (first of its duplicates)
+    row_of: list[dict[str, int]]  # per document: span id -> row
+    n_duplicates: np.ndarray  # per document
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+
+@dataclass(slots=True)
+class RelTable:
+    doc: np.ndarray
+    label: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+    objects: list[Any]
+    n_duplicates: np.ndarray
+
+
+@dataclass
+class DocCounts:
+    """The sufficient statistics of one (gold, prediction) pairing."""
+
+    n_docs: int
+    spans: dict[str, tuple[np.ndarray, np.ndarray]]  # scheme -> (gold [n,L,4], pred [n,L,4])
+    relations: dict[str, np.ndarray]  # mode -> [n, R, 3]
+    attributes: np.ndarray  # [n, A, 2]: correct, total
+    quote_tokens: np.ndarray  # [n, 3]: overlap, predicted, gold
+    analyst: np.ndarray  # [n, 5]: gold, gold found, pred, pred correct, speaker found/gold below
+    analyst_speaker: np.ndarray  # [n, 2]: found, gold
+    span_duplicates: np.ndarray  # [n]
+    relation_duplicates: np.ndarray  # [n]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def blocks(self) -> dict[str, np.ndarray]:
+        """Every count array by a stable name, each with documents on axis 0."""
+        out: dict[str, np.ndarray] = {}
+        for scheme, (g, p) in self.spans.items():
+            out[f"spans.{scheme}.gold"] = g
+            out[f"spans.{scheme}.pred"] = p
+        for mode, r in self.relations.items():
+            out[f"relations.{mode}"] = r
+        out["attributes"] = self.attributes
+        out["quotes.tokens"] = self.quote_tokens
+        out["quotes.analyst"] = self.analyst
+        out["quotes.analyst_speaker"] = self.analyst_speaker
+        return out
+
+
+def _fromiter(values: Any, n: int, dtype: Any = np.int64) -> np.ndarray:
+    return np.fromiter(values, dtype=dtype, count=n)
+
+
+def _dedupe(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each row's canonical row, mask of canonical rows): rows equal on all cols collapse."""
+    n = len(cols[0])
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, bool)
+    order = np.lexsort(cols[::-1])
+    same = np.ones(n - 1, bool)
+    for c in cols:
+        cs = c[order]
+        same &= cs[1:] == cs[:-1]
+    first = np.concatenate([[True], ~same])
+    group = np.cumsum(first) - 1
+    first_row_of_group = order[first]
+    canon = np.empty(n, np.int64)
+    canon[order] = first_row_of_group[group]
+    keep = np.zeros(n, bool)
+    keep[first_row_of_group] = True
+    return canon, keep
+
+
+def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) -> SpanTable:
+    """Flatten and deduplicate the spans of `docs` (same span = same doc, offsets and label)."""
+    sizes = [len(d.spans) for d in docs]
+    flat = [s for d in docs for s in d.spans]
+    n = len(flat)
+    doc = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
+    start = _fromiter((s.start for s in flat), n)
+    end = _fromiter((s.end for s in flat), n)
+    label = _fromiter((LABEL_ID.get(s.label, UNKNOWN) for s in flat), n)
+    if not allow_unknown and (label == UNKNOWN).any():
+        i = int(np.flatnonzero(label == UNKNOWN)[0])
+        raise ValueError(f"document {docs[int(doc[i])].id!r}: span {flat[i].id!r} has label {flat[i].label!r}, not in the schema")
+    codes: dict[tuple[int, str], int] = {}
+    if gold:
+        entity = _fromiter(
+            (codes.setdefault((int(d), s.entity), len(codes)) if s.entity is not None else -1 for d, s in zip(doc, flat, strict=False)), n
+        )
+    else:
+        entity = np.full(n, -1, np.int64)
+    attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
+    for j, name in enumerate(ATTR_NAMES):
+        values = ATTRIBUTES[name][1]
+        vid = {v: i for i, v in enumerate(values)}
+        attrs[:, j] = _fromiter((vid.get(getattr(s.attributes, name), -1) for s in flat), n)
+    canon, keep = _dedupe([doc, start, end, label])
+    # Rows renumbered to the kept ones; every id (even a duplicate's) maps to its canonical row.
+    new_index = np.cumsum(keep) - 1
+    canon_new = new_index[canon] if n else canon
+    row_of: list[dict[str, int]] = []
+    base = 0
+    for d, k in zip(docs, sizes, strict=False):
+        row_of.append({s.id: int(canon_new[base + i]) for i, s in enumerate(d.spans)})
+        base += k
+    dup = np.bincount(doc[~keep], minlength=len(docs)) if n else np.zeros(len(docs), np.int64)
+    kept_idx = np.flatnonzero(keep)
+    return SpanTable(
+        doc=doc[keep],
+        start=start[keep],
+        end=end[keep],
+        label=label[keep],
+        entity=entity[keep],
+        attrs=attrs[keep],
+        objects=[flat[i] for i in kept_idx],
+        row_of=row_of,
+        n_duplicates=dup,
+    )
+
+
+def rel_table(docs: list[Document], spans: SpanTable) -> RelTable:
+    """Flatten relations onto span rows; the same (label, head, tail) after span dedup counts once."""
+    flat = [(i, r) for i, d in enumerate(docs) for r in d.relations]
+    n = len(flat)
+    doc = _fromiter((i for i, _ in flat), n)
+    label = _fromiter((REL_ID.get(r.label, -1) for _, r in flat), n)
+    if (label < 0).any():
+        i = int(np.flatnonzero(label < 0)[0])
+        raise ValueError(f"document {docs[flat[i][0]].id!r}: relation {flat[i][1].id!r} has label {flat[i][1].label!r}, not in the schema")
+    try:
+        head = _fromiter((spans.row_of[i][r.head] for i, r in flat), n)
+        tail = _fromiter((spans.row_of[i][r.tail] for i, r in flat), n)
+    except KeyError as exc:
+        bad = next((docs[i].id, r.id) for i, r in flat if r.head not in spans.row_of[i] or r.tail not in spans.row_of[i])
+        raise ValueError(f"document {bad[0]!r}: relation {bad[1]!r} points to unknown span {exc.args[0]!r}") from None
+    canon, keep = _dedupe([doc, label, head, tail])
+    dup = np.bincount(doc[~keep], minlength=len(docs)) if n else np.zeros(len(docs), np.int64)
+    return RelTable(doc[keep], label[keep], head[keep], tail[keep], [flat[i][1] for i in np.flatnonzero(keep)], dup)
+
+
+def _clitic_equal(text: str, gs: int, ge: int, ps: int, pe: int) -> bool:
+    if ge != pe or gs == ps:
+        return False
+    a, b = (ps, gs) if ps < gs else (gs, ps)
+    diff = text[a:b]
+    return CLITIC_PREFIX.fullmatch(diff) is not None and b < ge
+
+
+def _per_doc(doc: np.ndarray, label: np.ndarray, status: np.ndarray, n_docs: int, n_labels: int, n_status: int) -> np.ndarray:
+    flat = (doc * n_labels + label) * n_status + status
+    return np.bincount(flat, minlength=n_docs * n_labels * n_status).reshape(n_docs, n_labels, n_status)
+
+
+def _row_keys(*cols: np.ndarray) -> np.ndarray:
+    """One sortable key per row of int64 columns (rows compare equal iff all columns do)."""
+    a = np.ascontiguousarray(np.stack([np.asarray(c, np.int64) for c in cols], axis=1)) if len(cols[0]) else np.zeros((0, len(cols)), np.int64)
+    return a.view(np.dtype((np.void, 8 * len(cols)))).ravel()
+
+
+def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (doc, label) [tp, pred, gold] of two key sets (duplicates within a side count once)."""
+    gu, gi = np.unique(g_key, return_index=True)
+    pu, pi = np.unique(p_key, return_index=True)
+    g_doc, g_lab = g_doc[gi], g_lab[gi]
+    p_doc, p_lab = p_doc[pi], p_lab[pi]
+    p_hit = np.isin(pu, gu)
+    g_hit = np.isin(gu, pu)
+    nr = len(RELATION_LABELS)
+    out = np.zeros((n_docs, nr, 3), np.int64)
+    out[:, :, 0] = np.bincount(p_doc[p_hit] * nr + p_lab[p_hit], minlength=n_docs * nr).reshape(n_docs, nr)
+    out[:, :, 1] = np.bincount(p_doc * nr + p_lab, minlength=n_docs * nr).reshape(n_docs, nr)
+    out[:, :, 2] = np.bincount(g_doc * nr + g_lab, minlength=n_docs * nr).reshape(n_docs, nr)
+    return out, pi[p_hit], gi[g_hit]
+
+
+def _token_count(text: str, intervals: list[tuple[int, int]]) -> int:
+    return sum(len(_WORD.findall(text, a, b)) for a, b in intervals)
+
+
+def _merge(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(iv):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _intersect(x: list[tuple[int, int]], y: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out, i, j = [], 0, 0
+    while i < len(x) and j < len(y):
+        a, b = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
+        if a < b:
+            out.append((a, b))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def compute_counts(
+    gold_docs: list[Document],
+    pred_docs: list[Document],
+    allow_unknown: bool = False,
+    collect_errors: bool = False,
+) -> DocCounts:
+    """Match `pred_docs[i]` against `gold_docs[i]` for all i at once and count."""
+    n_docs = len(gold_docs)
+    G = span_table(gold_docs, gold=True)
+    P = span_table(pred_docs, gold=False, allow_unknown=allow_unknown)
+    GR = rel_table(gold_docs, G)
+    PR = rel_table(pred_docs, P)
+    stride = int(max(G.end.max(initial=0), P.end.max(initial=0))) + 1
+    known = P.label != UNKNOWN
+    p_off_start = np.where(known, P.doc * stride + P.start, -1)
+    p_off_end = np.where(known, P.doc * stride + P.end, -1)
+    g, p = matching.overlap_pairs(G.doc * stride + G.start, G.doc * stride + G.end, p_off_start, p_off_end)
+    same_b = (G.start[g] == P.start[p]) & (G.end[g] == P.end[p])
+    same_l = G.label[g] == P.label[p]
+    inter = np.minimum(G.end[g], P.end[p]) - np.maximum(G.start[g], P.start[p])
+    union = np.maximum(G.end[g], P.end[p]) - np.minimum(G.start[g], P.start[p])
+    tie = 0.5 * same_b + 0.49 * inter / np.maximum(union, 1)
+    clitic = same_b.copy()
+    cand = np.flatnonzero(~same_b & same_l & (G.end[g] == P.end[p]) & (np.abs(G.start[g] - P.start[p]) <= 4))
+    for k in cand:
+        gi, pi = g[k], p[k]
+        clitic[k] = _clitic_equal(gold_docs[G.doc[gi]].text or "", int(G.start[gi]), int(G.end[gi]), int(P.start[pi]), int(P.end[pi]))
+    comp = matching.components(len(G), len(P), g, p)
+    rules = {
+        "strict": (same_b & same_l, 1),
+        "exact": (same_b, 1),
+        "partial": (same_b, 2),
+        "type": (same_l, 1),
+        "clitic": (clitic & same_l, 1),
+    }
+    spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    chosen_by: dict[str, np.ndarray] = {}
+    for scheme, (correct, wrong_status) in rules.items():
+        chosen = matching.match(len(G), len(P), g, p, correct, tie, comp)
+        chosen_by[scheme] = chosen
+        status = np.where(correct[chosen], 0, wrong_status)
+        g_status = np.full(len(G), 3, np.int64)
+        g_status[g[chosen]] = status
+        p_status = np.full(len(P), 3, np.int64)
+        p_status[p[chosen]] = status
+        spans[scheme] = (
+            _per_doc(G.doc, G.label, g_status, n_docs, N_LABELS, 4),
+            _per_doc(P.doc, P.label, p_status, n_docs, N_LABELS, 4),
+        )
+
+    # Relations.
+    nr = len(RELATION_LABELS)
+    relations: dict[str, np.ndarray] = {}
+    gk = _row_keys(GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], G.start[GR.tail], G.end[GR.tail], G.label[GR.tail])
+    pk = _row_keys(PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], P.start[PR.tail], P.end[PR.tail], P.label[PR.tail])
+    relations["strict"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
+    gk = _row_keys(GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.start[GR.tail], G.end[GR.tail])
+    pk = _row_keys(PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.start[PR.tail], P.end[PR.tail])
+    relations["boundaries"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
+
+    # relaxed: same relation label, heads overlap, tails overlap; optimal one-to-one.
+    n_pairs_key = np.int64(len(P) + 1)
+    overlap_key = np.sort(g.astype(np.int64) * n_pairs_key + p)
+    gsort = np.lexsort((GR.label, GR.doc))
+    psort = np.lexsort((PR.label, PR.doc))
+    pgrp = PR.doc[psort] * nr + PR.label[psort]
+    ggrp = GR.doc * nr + GR.label
+    lo = np.searchsorted(pgrp, ggrp, "left")
+    hi = np.searchsorted(pgrp, ggrp, "right")
+    rg, pos = matching._expand(lo, hi)
+    rp = psort[pos] if len(pos) else pos
+    del gsort
+
+    def _has(keys: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(overlap_key, keys)
+        i = np.minimum(i, max(len(overlap_key) - 1, 0))
+        return overlap_key[i] == keys if len(overlap_key) else np.zeros(len(keys), bool)
+
+    ok = _has(GR.head[rg] * n_pairs_key + PR.head[rp]) & _has(GR.tail[rg] * n_pairs_key + PR.tail[rp])
+    rg, rp = rg[ok], rp[ok]
+    exact_args = (
+        (G.start[GR.head[rg]] == P.start[PR.head[rp]]) & (G.end[GR.head[rg]] == P.end[PR.head[rp]])
+        & (G.start[GR.tail[rg]] == P.start[PR.tail[rp]]) & (G.end[GR.tail[rg]] == P.end[PR.tail[rp]])
+    )
+    chosen = matching.match(len(GR.doc), len(PR.doc), rg, rp, np.ones(len(rg), bool), 0.5 * exact_args)
+    relaxed = np.zeros((n_docs, nr, 3), np.int64)
+    relaxed[:, :, 0] = np.bincount(PR.doc[rp[chosen]] * nr + PR.label[rp[chosen]], minlength=n_docs * nr).reshape(n_docs, nr)
+    relaxed[:, :, 1] = np.bincount(PR.doc * nr + PR.label, minlength=n_docs * nr).reshape(n_docs, nr)
+    relaxed[:, :, 2] = np.bincount(GR.doc * nr + GR.label, minlength=n_docs * nr).reshape(n_docs, nr)
+    relations["relaxed"] = relaxed
+
+    # entity: tail compared by gold entity cluster (a predicted tail strictly equal to any
+    # mention of the cluster); head strictly. Gold relations to two mentions of one
+    # entity collapse into one (entity-level, as DocRED).
+    g_cluster = np.where(G.entity >= 0, G.entity, -(np.arange(len(G)) + 2))
+    strict_pairs = (same_b & same_l)
+    pred_to_gold = np.full(len(P), -1, np.int64)
+    pred_to_gold[p[strict_pairs]] = g[strict_pairs]
+    tail_gold = pred_to_gold[PR.tail] if len(PR.tail) else PR.tail
+    p_cluster = np.where(tail_gold >= 0, g_cluster[np.maximum(tail_gold, 0)] if len(G) else -1, -(10**12) - PR.tail)
+    gk = _row_keys(GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], g_cluster[GR.tail])
+    pk = _row_keys(PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], p_cluster)
+    relations["entity"], _, ent_g_hit = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
+    ent_found = np.isin(gk, gk[ent_g_hit])
+
+    # Attributes on strictly matched spans.
+    ch = chosen_by["strict"] & same_b & same_l
+    mg, mp = g[ch], p[ch]
+    attributes = np.zeros((n_docs, len(ATTR_NAMES), 2), np.int64)
+    for j, name in enumerate(ATTR_NAMES):
+        owner = LABEL_ID[ATTRIBUTES[name][0]]
+        sel = (G.label[mg] == owner) & (G.attrs[mg, j] >= 0)
+        hit = sel & (G.attrs[mg, j] == P.attrs[mp, j])
+        attributes[:, j, 0] = np.bincount(G.doc[mg[hit]], minlength=n_docs)
+        attributes[:, j, 1] = np.bincount(G.doc[mg[sel]], minlength=n_docs)
+
+    # Quotes: token overlap of quoted content, and the analyst subset.
+    quote_tokens = np.zeros((n_docs, 3), np.int64)
+    gq = np.flatnonzero(G.label == QUOTE)
+    pq = np.flatnonzero(P.label == QUOTE)
+    by_doc_g: dict[int, list[tuple[int, int]]] = {}
+    by_doc_p: dict[int, list[tuple[int, int]]] = {}
+    for i in gq:
+        by_doc_g.setdefault(int(G.doc[i]), []).append((int(G.start[i]), int(G.end[i])))
+    for i in pq:
+        by_doc_p.setdefault(int(P.doc[i]), []).append((int(P.start[i]), int(P.end[i])))
+    for d in set(by_doc_g) | set(by_doc_p):
+        text = gold_docs[d].text or ""
+        gi_ = _merge(by_doc_g.get(d, []))
+        pi_ = _merge(by_doc_p.get(d, []))
+        quote_tokens[d] = (_token_count(text, _intersect(gi_, pi_)), _token_count(text, pi_), _token_count(text, gi_))
+    role = ATTR_NAMES.index("source_role")
+    analyst_code = ATTRIBUTES["source_role"][1].index("analyst")
+    g_an = (G.label == QUOTE) & (G.attrs[:, role] == analyst_code)
+    p_an = (P.label == QUOTE) & (P.attrs[:, role] == analyst_code)
+    found = np.zeros(len(G), bool)
+    found[mg] = True
+    p_ok = np.zeros(len(P), bool)
+    p_ok[mp[g_an[mg]]] = True
+    analyst = np.stack(
+        [
+            np.bincount(G.doc[g_an], minlength=n_docs),
+            np.bincount(G.doc[g_an & found], minlength=n_docs),
+            np.bincount(P.doc[p_an], minlength=n_docs),
+            np.bincount(P.doc[p_an & p_ok], minlength=n_docs),
+        ],
+        axis=1,
+    )
+    spk = (GR.label == REL_ID["speaker"]) & g_an[GR.head] if len(GR.doc) else np.zeros(0, bool)
+    analyst_speaker = np.stack(
+        [np.bincount(GR.doc[spk & ent_found], minlength=n_docs), np.bincount(GR.doc[spk], minlength=n_docs)], axis=1
+    )
+
+    counts = DocCounts(
+        n_docs=n_docs,
+        spans=spans,
+        relations=relations,
+        attributes=attributes,
+        quote_tokens=quote_tokens,
+        analyst=analyst,
+        analyst_speaker=analyst_speaker,
+        span_duplicates=P.n_duplicates,
+        relation_duplicates=PR.n_duplicates,
+    )
+    if collect_errors:
+        counts.errors = _errors(gold_docs, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
+    return counts
+
+
+def _span_view(obj: Any, text: str) -> dict[str, Any]:
+    return {"id": obj.id, "start": obj.start, "end": obj.end, "label": obj.label, "text": text[obj.start : obj.end]}
+
+
+def _errors(gold_docs, G, P, GR, PR, g, p, chosen, same_b, same_l, clitic) -> list[dict[str, Any]]:
+    """Every strict-scheme span error and strict-mode relation error, grouped by document."""
+    out: list[dict[str, Any]] = []
+    matched_g = np.zeros(len(G), bool)
+    matched_p = np.zeros(len(P), bool)
+    matched_g[g[chosen]] = True
+    matched_p[p[chosen]] = True
+    for k in np.flatnonzero(chosen & ~(same_b & same_l)):
+        gi, pi = g[k], p[k]
+        d = gold_docs[G.doc[gi]]
+        kind = "label" if same_b[k] else ("boundary" if same_l[k] else "boundary+label")
+        rec = {"doc": d.id, "kind": kind, "gold": _span_view(G.objects[gi], d.text or ""), "pred": _span_view(P.objects[pi], d.text or "")}
+        if clitic[k] and not same_b[k]:
+            rec["clitic_only"] = True
+        out.append(rec)
+    for gi in np.flatnonzero(~matched_g):
+        d = gold_docs[G.doc[gi]]
+        out.append({"doc": d.id, "kind": "missed", "gold": _span_view(G.objects[gi], d.text or "")})
+    for pi in np.flatnonzero(~matched_p):
+        d = gold_docs[P.doc[pi]]
+        out.append({"doc": d.id, "kind": "spurious", "pred": _span_view(P.objects[pi], d.text or "")})
+    # Relations (strict mode): a gold relation missed / a predicted one spurious.
+    def keys(R: RelTable, S: SpanTable) -> list[tuple[int, ...]]:
+        cols = (R.doc, R.label, S.start[R.head], S.end[R.head], S.label[R.head], S.start[R.tail], S.end[R.tail], S.label[R.tail])
+        return list(zip(*(c.tolist() for c in cols), strict=False))
+
+    g_keys, p_keys = keys(GR, G), keys(PR, P)
+    g_set, p_set = set(g_keys), set(p_keys)
+    for R, S, own, other, kind in ((GR, G, g_keys, p_set, "relation-missed"), (PR, P, p_keys, g_set, "relation-spurious")):
+        for i, key in enumerate(own):
+            if key in other:
+                continue
+            d = gold_docs[R.doc[i]]
+            text = d.text or ""
+            out.append({"doc": d.id, "kind": kind, "label": R.objects[i].label,
+                        "head": _span_view(S.objects[R.head[i]], text), "tail": _span_view(S.objects[R.tail[i]], text)})
+    order = {d.id: i for i, d in enumerate(gold_docs)}
+    out.sort(key=lambda e: (order[e["doc"]], e["kind"]))
+    return out

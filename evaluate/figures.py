@@ -1,0 +1,100 @@
+"""Precision, recall, F1 and accuracies from summed counts, for one sample or a batch.
+
+Every function takes count arrays with any leading batch shape, so the very same
+code yields the point estimate (batch of one: the full test set) and the 1,000
+bootstrap resamples. Undefined values are NaN here and `None` in reports:
+
+* precision is undefined without predictions, recall without gold;
+* F1 is 0 when exactly one of them is undefined (something was predicted but
+  nothing was there, or the reverse), and undefined only when both are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ittifaq.evaluate.counts import ATTR_NAMES, SCHEMES, UNKNOWN
+from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS
+
+Figures = dict[tuple[str, ...], dict[str, np.ndarray]]
+
+
+def prf(credit_p: np.ndarray, actual: np.ndarray, credit_r: np.ndarray, possible: np.ndarray) -> dict[str, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(actual > 0, credit_p / np.where(actual > 0, actual, 1), np.nan)
+        r = np.where(possible > 0, credit_r / np.where(possible > 0, possible, 1), np.nan)
+        both = ~np.isnan(p) & ~np.isnan(r)
+        s = np.where(both, p + r, 1.0)
+        f1 = np.where(both, np.where(s > 0, 2 * np.nan_to_num(p) * np.nan_to_num(r) / np.where(s > 0, s, 1), 0.0), np.nan)
+        f1 = np.where(~both & (actual + possible > 0), 0.0, f1)
+    return {"p": p, "r": r, "f1": f1}
+
+
+def span_prf(gold: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
+    """gold [..., 4] = correct, incorrect, partial, missed; pred [..., 4] = correct, incorrect, partial, spurious."""
+    return prf(pred[..., 0] + 0.5 * pred[..., 2], pred.sum(-1), gold[..., 0] + 0.5 * gold[..., 2], gold.sum(-1))
+
+
+def rel_prf(c: np.ndarray) -> dict[str, np.ndarray]:
+    return prf(c[..., 0], c[..., 1], c[..., 0], c[..., 2])
+
+
+def _macro(per: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not per:
+        nan = np.array(np.nan)
+        return {"p": nan, "r": nan, "f1": nan}
+    return {k: np.mean([np.nan_to_num(x[k]) for x in per], axis=0) for k in ("p", "r", "f1")}
+
+
+def macro_labels(sums: dict[str, np.ndarray]) -> dict[str, list[str]]:
+    """Schema labels with any gold or predicted item, per scheme/mode (the rest are listed as excluded)."""
+    out: dict[str, list[str]] = {}
+    for scheme in SCHEMES:
+        g, p = sums[f"spans.{scheme}.gold"], sums[f"spans.{scheme}.pred"]
+        out[f"spans.{scheme}"] = [lab for i, lab in enumerate(SPAN_LABELS) if g[..., i, :].sum() + p[..., i, :].sum() > 0]
+    for key in sums:
+        if key.startswith("relations."):
+            c = sums[key]
+            out[key] = [lab for i, lab in enumerate(RELATION_LABELS) if c[..., i, 1:].sum() > 0]
+    return out
+
+
+def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures:
+    """All figures from count sums (each array: batch shape + the block's own shape)."""
+    out: Figures = {}
+    for scheme in SCHEMES:
+        g, p = sums[f"spans.{scheme}.gold"], sums[f"spans.{scheme}.pred"]
+        out[("spans", scheme, "micro")] = span_prf(g.sum(-2), p.sum(-2))
+        per = {}
+        for i, lab in enumerate(SPAN_LABELS):
+            per[lab] = out[("spans", scheme, "per_label", lab)] = span_prf(g[..., i, :], p[..., i, :])
+        for layer, labels in LAYERS.items():
+            idx = [SPAN_LABELS.index(x) for x in labels]
+            out[("spans", scheme, "per_layer", layer)] = span_prf(g[..., idx, :].sum(-2), p[..., idx, :].sum(-2))
+        out[("spans", scheme, "macro")] = _macro([per[lab] for lab in macro[f"spans.{scheme}"]])
+    for key, c in sums.items():
+        if not key.startswith("relations."):
+            continue
+        mode = key.split(".", 1)[1]
+        out[("relations", mode, "micro")] = rel_prf(c.sum(-2))
+        per = {}
+        for i, lab in enumerate(RELATION_LABELS):
+            per[lab] = out[("relations", mode, "per_label", lab)] = rel_prf(c[..., i, :])
+        out[("relations", mode, "macro")] = _macro([per[lab] for lab in macro[key]])
+    a = sums["attributes"]
+    for j, name in enumerate(ATTR_NAMES):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            acc = np.where(a[..., j, 1] > 0, a[..., j, 0] / np.where(a[..., j, 1] > 0, a[..., j, 1], 1), np.nan)
+        out[("attributes", name)] = {"accuracy": acc}
+    t = sums["quotes.tokens"]
+    out[("quotes", "content_tokens")] = prf(t[..., 0], t[..., 1], t[..., 0], t[..., 2])
+    an = sums["quotes.analyst"]
+    out[("quotes", "analyst", "content_strict")] = prf(an[..., 3], an[..., 2], an[..., 1], an[..., 0])
+    sp = sums["quotes.analyst_speaker"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rec = np.where(sp[..., 1] > 0, sp[..., 0] / np.where(sp[..., 1] > 0, sp[..., 1], 1), np.nan)
+    out[("quotes", "analyst", "speaker_entity")] = {"r": rec}
+    return out
+
+
+__all__ = ["UNKNOWN", "compute", "macro_labels", "prf", "rel_prf", "span_prf"]

@@ -1,0 +1,497 @@
+"""The public scorer: `score(gold_docs, pred_docs, ...)` -> ScoreReport.
+
+Flow: align predictions with gold by document id (checking the texts), match and
+count once per document (counts.py), sum, derive every figure (figures.py), and
+bootstrap the same figures over documents (bootstrap.py). `compare` and `agree`
+reuse the same per-document counts.
+
+Stable JSON keys of `ScoreReport.to_dict()` (documented in the README):
+
+    signature, headline, n_docs, labels, config,
+    spans.<scheme>.{micro,macro}.{p,r,f1,ci,counts,flags}      scheme: strict exact partial type clitic
+    spans.<scheme>.macro.{labels,labels_excluded}
+    spans.<scheme>.per_label.<LABEL>.{p,r,f1,counts,flags}
+    spans.<scheme>.per_layer.<layer>.{p,r,f1,ci,counts,flags}
+    relations.<mode>.{micro,macro,per_label.<LABEL>}.{p,r,f1,ci,counts,flags}   mode: strict boundaries relaxed entity
+    attributes.<name>.{accuracy,correct,total,ci}
+    quotes.{content_strict,content_tokens,cue,speaker_strict,speaker_entity}.{p,r,f1,...}
+    quotes.analyst.{n_gold,content_strict,speaker_entity}
+    duplicates.{spans,relations,documents}, missing_predictions, ignored_extra, warnings
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ittifaq.evaluate import arabic_norm, bootstrap, figures
+from ittifaq.evaluate.counts import (
+    ATTR_NAMES,
+    N_LABELS,
+    REL_MODES,
+    SCHEMES,
+    UNKNOWN,
+    DocCounts,
+    compute_counts,
+)
+from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document, Span
+from ittifaq.evaluate.signature import gold_hash, make_signature, split_of
+
+HEADLINE = {"spans": ("strict", "micro"), "relations": ("strict", "micro")}
+UNKNOWN_LABEL = "<unknown>"
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return None if np.isnan(v) else round(v, 6)
+
+
+@dataclass
+class Figure:
+    """One reported figure: precision, recall, F1 (None when undefined), CI and counts."""
+
+    p: float | None = None
+    r: float | None = None
+    f1: float | None = None
+    ci: dict[str, Any] | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"p": self.p, "r": self.r, "f1": self.f1}
+        if self.ci is not None:
+            out["ci"] = self.ci
+        out["counts"] = self.counts
+        out["flags"] = self.flags
+        out.update(self.extra)
+        return out
+
+
+def _plain(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+@dataclass
+class ScoreReport:
+    """A full score report; `to_dict()` gives the stable JSON form."""
+
+    signature: str
+    headline: dict[str, Any]
+    n_docs: int
+    labels: dict[str, Any]
+    config: dict[str, Any]
+    spans: dict[str, dict[str, Any]]
+    relations: dict[str, dict[str, Any]]
+    attributes: dict[str, Any]
+    quotes: dict[str, Any]
+    duplicates: dict[str, int]
+    missing_predictions: list[str]
+    ignored_extra: list[str]
+    warnings: list[str]
+    errors: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    doc_counts: DocCounts | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signature": self.signature,
+            "headline": self.headline,
+            "n_docs": self.n_docs,
+            "labels": self.labels,
+            "config": self.config,
+            "spans": _plain(self.spans),
+            "relations": _plain(self.relations),
+            "attributes": _plain(self.attributes),
+            "quotes": _plain(self.quotes),
+            "duplicates": self.duplicates,
+            "missing_predictions": self.missing_predictions,
+            "ignored_extra": self.ignored_extra,
+            "warnings": self.warnings,
+        }
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _remap(pred: Document, gold_text: str, mapping: list[int]) -> Document:
+    spans = [
+        Span(s.id, mapping[s.start], mapping[s.end], gold_text[mapping[s.start] : mapping[s.end]], s.label, s.entity, s.attributes)
+        for s in pred.spans
+    ]
+    return Document(id=pred.id, text=gold_text, spans=spans, relations=pred.relations)
+
+
+def align(
+    gold_docs: list[Document], pred_docs: list[Document], ignore_extra: bool = False, norm: str = "none"
+) -> tuple[list[Document], list[str], list[str]]:
+    """Predictions in gold order (empty where missing), the missing ids and the ignored extra ids."""
+    if norm not in arabic_norm.NORMS:
+        raise InputError(f"unknown normalization {norm!r}; choose one of {', '.join(arabic_norm.NORMS)}")
+    gold_ids: dict[str, int] = {}
+    for d in gold_docs:
+        if d.id in gold_ids:
+            raise InputError(f"gold: document {d.id!r} appears twice")
+        gold_ids[d.id] = len(gold_ids)
+    by_id: dict[str, Document] = {}
+    extra: list[str] = []
+    for d in pred_docs:
+        if d.id in by_id:
+            raise InputError(f"predictions: document {d.id!r} appears twice")
+        if d.id not in gold_ids:
+            extra.append(d.id)
+            continue
+        by_id[d.id] = d
+    if extra and not ignore_extra:
+        shown = ", ".join(extra[:20]) + (f" … and {len(extra) - 20} more" if len(extra) > 20 else "")
+        raise InputError(f"predictions for {len(extra)} document(s) not in gold: {shown} (use --ignore-extra to skip them)")
+    aligned: list[Document] = []
+    missing: list[str] = []
+    for g in gold_docs:
+        p = by_id.get(g.id)
+        if p is None:
+            missing.append(g.id)
+            aligned.append(Document(id=g.id, text=g.text))
+            continue
+        gold_text = g.text or ""
+        if p.text is not None and p.text != gold_text:
+            mapping = arabic_norm.offset_map(p.text, gold_text) if norm == "arabic" else None
+            if mapping is None:
+                raise InputError(f"document {g.id!r}: the prediction's text differs from the gold text" + (" (even after Arabic normalization)" if norm == "arabic" else ""))
+            p = _remap(p, gold_text, mapping)
+        elif p.text is None and p.text_sha256 is not None and p.text_sha256 != _sha(gold_text):
+            raise InputError(f"document {g.id!r}: the prediction's text_sha256 differs from the SHA-256 of the gold text")
+        for s in p.spans:
+            if s.end > len(gold_text):
+                raise InputError(f"document {g.id!r}: predicted span {s.id!r} ends at {s.end}, beyond the gold text ({len(gold_text)} characters)")
+        aligned.append(p)
+    return aligned, missing, extra
+
+
+# ---------------------------------------------------------------- report assembly
+
+
+def _ci(boot: dict[str, np.ndarray] | None, level: float) -> dict[str, Any] | None:
+    if boot is None:
+        return None
+    out: dict[str, Any] = {"level": level}
+    for k, v in boot.items():
+        c = bootstrap.percentile_ci(v, level)
+        out[k] = [round(c[0], 6), round(c[1], 6)] if c else None
+    return out
+
+
+def _span_counts(g: np.ndarray, p: np.ndarray) -> dict[str, int]:
+    g, p = g.astype(int), p.astype(int)
+    return {
+        "correct": int(g[0]),
+        "incorrect": int(g[1]),
+        "partial": int(g[2]),
+        "missed": int(g[3]),
+        "spurious": int(p[3]),
+        "pred_correct": int(p[0]),
+        "pred_incorrect": int(p[1]),
+        "pred_partial": int(p[2]),
+        "possible": int(g.sum()),
+        "actual": int(p.sum()),
+    }
+
+
+def _flags(possible: int, actual: int) -> list[str]:
+    flags = []
+    if possible == 0:
+        flags.append("no_gold")
+    if actual == 0:
+        flags.append("no_pred")
+    return flags
+
+
+def _fig(point: dict[str, np.ndarray], boot: dict[str, np.ndarray] | None, counts: dict[str, int], level: float, flags: list[str]) -> Figure:
+    return Figure(
+        p=_num(point["p"][0]) if "p" in point else None,
+        r=_num(point["r"][0]) if "r" in point else None,
+        f1=_num(point["f1"][0]) if "f1" in point else None,
+        ci=_ci(boot, level),
+        counts=counts,
+        flags=flags,
+    )
+
+
+def build_sections(
+    counts: DocCounts, n_boot: int, seed: int, level: float = 0.95
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+    """spans, relations, attributes, quotes sections with bootstrap CIs."""
+    blocks = counts.blocks()
+    matrix, layout = bootstrap.flatten(blocks)
+    total = bootstrap.unflatten(matrix.sum(0)[None], layout)
+    macro = figures.macro_labels(total)
+    point = figures.compute(total, macro)
+    boot_figs: figures.Figures | None = None
+    if n_boot > 0 and counts.n_docs > 0:
+        (sums,) = bootstrap.resampled_sums([matrix], n_boot, seed)
+        boot_figs = figures.compute(bootstrap.unflatten(sums, layout), macro)
+
+    def bt(key: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+        return boot_figs[key] if boot_figs is not None else None
+
+    spans: dict[str, Any] = {}
+    for scheme in SCHEMES:
+        g, p = total[f"spans.{scheme}.gold"][0], total[f"spans.{scheme}.pred"][0]
+        mc = _span_counts(g.sum(0), p.sum(0))
+        sec: dict[str, Any] = {"micro": _fig(point[("spans", scheme, "micro")], bt(("spans", scheme, "micro")), mc, level, _flags(mc["possible"], mc["actual"]))}
+        m = _fig(point[("spans", scheme, "macro")], bt(("spans", scheme, "macro")), {}, level, [])
+        m.extra = {"labels": macro[f"spans.{scheme}"], "labels_excluded": [x for x in SPAN_LABELS if x not in macro[f"spans.{scheme}"]]}
+        if not macro[f"spans.{scheme}"]:
+            m.flags.append("no_labels")
+        sec["macro"] = m
+        per: dict[str, Any] = {}
+        for i, lab in enumerate(SPAN_LABELS):
+            c = _span_counts(g[i], p[i])
+            per[lab] = _fig(point[("spans", scheme, "per_label", lab)], bt(("spans", scheme, "per_label", lab)), c, level, _flags(c["possible"], c["actual"]))
+        if p[UNKNOWN].sum() > 0:
+            per[UNKNOWN_LABEL] = Figure(p=0.0, r=None, f1=0.0, counts=_span_counts(g[UNKNOWN], p[UNKNOWN]), flags=["not_in_schema", "no_gold"])
+        sec["per_label"] = per
+        layers: dict[str, Any] = {}
+        for layer, labs in LAYERS.items():
+            idx = [SPAN_LABELS.index(x) for x in labs]
+            c = _span_counts(g[idx].sum(0), p[idx].sum(0))
+            layers[layer] = _fig(point[("spans", scheme, "per_layer", layer)], bt(("spans", scheme, "per_layer", layer)), c, level, _flags(c["possible"], c["actual"]))
+        sec["per_layer"] = layers
+        spans[scheme] = sec
+
+    relations: dict[str, Any] = {}
+    for mode in REL_MODES:
+        c = total[f"relations.{mode}"][0].astype(int)
+
+        def rc(v: np.ndarray) -> dict[str, int]:
+            return {"tp": int(v[0]), "fp": int(v[1] - v[0]), "fn": int(v[2] - v[0]), "pred": int(v[1]), "gold": int(v[2])}
+
+        mc = rc(c.sum(0))
+        sec = {"micro": _fig(point[("relations", mode, "micro")], bt(("relations", mode, "micro")), mc, level, _flags(mc["gold"], mc["pred"]))}
+        m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, level, [])
+        m.extra = {"labels": macro[f"relations.{mode}"], "labels_excluded": [x for x in RELATION_LABELS if x not in macro[f"relations.{mode}"]]}
+        sec["macro"] = m
+        sec["per_label"] = {
+            lab: _fig(point[("relations", mode, "per_label", lab)], bt(("relations", mode, "per_label", lab)), rc(c[i]), level, _flags(int(c[i][2]), int(c[i][1])))
+            for i, lab in enumerate(RELATION_LABELS)
+        }
+        relations[mode] = sec
+
+    attributes: dict[str, Any] = {}
+    a = total["attributes"][0].astype(int)
+    for j, name in enumerate(ATTR_NAMES):
+        ci = _ci(bt(("attributes", name)), level)
+        attributes[name] = {
+            "accuracy": _num(point[("attributes", name)]["accuracy"][0]),
+            "correct": int(a[j, 0]),
+            "total": int(a[j, 1]),
+            "ci": ci,
+            "flags": [] if a[j, 1] else ["no_matched_spans"],
+        }
+
+    t = total["quotes.tokens"][0].astype(int)
+    an = total["quotes.analyst"][0].astype(int)
+    sp = total["quotes.analyst_speaker"][0].astype(int)
+    quotes = {
+        "content_strict": spans["strict"]["per_label"]["QUOTE"],
+        "content_tokens": _fig(
+            point[("quotes", "content_tokens")], bt(("quotes", "content_tokens")),
+            {"overlap_tokens": int(t[0]), "pred_tokens": int(t[1]), "gold_tokens": int(t[2])}, level, _flags(int(t[2]), int(t[1])),
+        ),
+        "cue": relations["strict"]["per_label"]["cue"],
+        "speaker_strict": relations["strict"]["per_label"]["speaker"],
+        "speaker_entity": relations["entity"]["per_label"]["speaker"],
+        "analyst": {
+            "n_gold": int(an[0]),
+            "content_strict": _fig(
+                point[("quotes", "analyst", "content_strict")], bt(("quotes", "analyst", "content_strict")),
+                {"gold": int(an[0]), "gold_found": int(an[1]), "pred": int(an[2]), "pred_correct": int(an[3])}, level, _flags(int(an[0]), int(an[2])),
+            ),
+            "speaker_entity": _fig(
+                point[("quotes", "analyst", "speaker_entity")], bt(("quotes", "analyst", "speaker_entity")),
+                {"gold": int(sp[1]), "found": int(sp[0])}, level, _flags(int(sp[1]), 1),
+            ),
+        },
+    }
+    return spans, relations, attributes, quotes, macro
+
+
+def score(
+    gold_docs: list[Document],
+    pred_docs: list[Document],
+    *,
+    gold_path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+    split: str | None = None,
+    n_boot: int = 1000,
+    seed: int = 12345,
+    ignore_extra: bool = False,
+    unknown_labels: str = "error",
+    norm: str = "none",
+    level: float = 0.95,
+    collect_errors: bool = False,
+) -> ScoreReport:
+    """Score predictions against gold; see the module docstring for the report keys.
+
+    `unknown_labels`: "error" (default) raises InputError on a predicted label not in
+    the schema; "spurious" counts such spans as spurious (shown as `<unknown>`).
+    """
+    if unknown_labels not in ("error", "spurious"):
+        raise InputError("unknown_labels must be 'error' or 'spurious'")
+    gold_docs = list(gold_docs)
+    aligned, missing, extra = align(gold_docs, list(pred_docs), ignore_extra=ignore_extra, norm=norm)
+    try:
+        counts = compute_counts(gold_docs, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
+    except ValueError as exc:
+        raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
+    spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
+
+    if gold_path is None:
+        paths = None
+    elif isinstance(gold_path, str | os.PathLike):
+        paths = [gold_path]
+    else:
+        paths = list(gold_path)
+    split_name = split or split_of(gold_docs)
+    signature = make_signature(gold_hash(paths, gold_docs if paths is None else None), split_name, SCHEMES, REL_MODES, norm, n_boot, seed)
+
+    warnings: list[str] = []
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" … and {len(missing) - 20} more" if len(missing) > 20 else "")
+        warnings.append(f"{len(missing)} gold document(s) have no prediction and are scored as empty: {shown}")
+    if extra:
+        warnings.append(f"{len(extra)} predicted document(s) not in gold were ignored")
+    n_dup_s, n_dup_r = int(counts.span_duplicates.sum()), int(counts.relation_duplicates.sum())
+    if n_dup_s or n_dup_r:
+        warnings.append(f"duplicates counted once: {n_dup_s} predicted span(s), {n_dup_r} predicted relation(s)")
+    n_unknown = int(sum(spans[s]["per_label"][UNKNOWN_LABEL].counts["actual"] for s in ("strict",) if UNKNOWN_LABEL in spans[s]["per_label"]))
+    if n_unknown:
+        warnings.append(f"{n_unknown} predicted span(s) with labels outside the schema counted as spurious")
+
+    hs, hr = spans[HEADLINE["spans"][0]][HEADLINE["spans"][1]], relations[HEADLINE["relations"][0]][HEADLINE["relations"][1]]
+    headline = {
+        "spans": {"scheme": "strict", "average": "micro", "f1": hs.f1, "ci": (hs.ci or {}).get("f1")},
+        "relations": {"mode": "strict", "average": "micro", "f1": hr.f1, "ci": (hr.ci or {}).get("f1")},
+    }
+    return ScoreReport(
+        signature=signature,
+        headline=headline,
+        n_docs=len(gold_docs),
+        labels={"spans": list(SPAN_LABELS), "relations": list(RELATION_LABELS), "layers": {k: list(v) for k, v in LAYERS.items()}},
+        config={"schemes": list(SCHEMES), "relation_modes": list(REL_MODES), "n_boot": n_boot, "seed": seed, "ci_level": level,
+                "norm": norm, "unknown_labels": unknown_labels, "split": split_name},
+        spans=spans,
+        relations=relations,
+        attributes=attributes,
+        quotes=quotes,
+        duplicates={"spans": n_dup_s, "relations": n_dup_r},
+        missing_predictions=missing,
+        ignored_extra=extra,
+        warnings=warnings,
+        errors=counts.errors,
+        doc_counts=counts,
+    )
+
+
+# ---------------------------------------------------------------- compare and agree
+
+
+def _stat(layout: bootstrap.Layout, key: tuple[str, ...], macro: dict[str, list[str]]) -> bootstrap.Stat:
+    def stat(sums: np.ndarray) -> np.ndarray:
+        return figures.compute(bootstrap.unflatten(sums, layout), macro)[key]["f1"]
+
+    return stat
+
+
+COMPARED: tuple[tuple[str, ...], ...] = tuple(("spans", s, "micro") for s in SCHEMES) + tuple(("relations", m, "micro") for m in REL_MODES) + (
+    ("spans", "strict", "macro"),
+    ("relations", "strict", "macro"),
+)
+
+
+def compare(
+    gold_docs: list[Document],
+    systems: dict[str, list[Document]],
+    *,
+    gold_path: Any = None,
+    n_boot: int = 1000,
+    n_trials: int = 1000,
+    seed: int = 12345,
+    ignore_extra: bool = False,
+    norm: str = "none",
+) -> dict[str, Any]:
+    """Each system against the first (the baseline): F1 differences with paired-bootstrap and AR p-values."""
+    if len(systems) < 2:
+        raise InputError("compare needs at least two prediction sets")
+    reports = {name: score(gold_docs, preds, gold_path=gold_path, n_boot=n_boot, seed=seed, ignore_extra=ignore_extra, norm=norm) for name, preds in systems.items()}
+    names = list(systems)
+    mats = {}
+    layout: bootstrap.Layout = {}
+    for name in names:
+        mats[name], layout = bootstrap.flatten(reports[name].doc_counts.blocks())  # type: ignore[union-attr]
+    base = names[0]
+    # Macro averages over the union of the systems' label sets, fixed for both.
+    total = bootstrap.unflatten(sum(m.sum(0)[None] for m in mats.values()), layout)
+    macro = figures.macro_labels(total)
+    comparisons = []
+    for name in names[1:]:
+        rows = []
+        for key in COMPARED:
+            stat = _stat(layout, key, macro)
+            pb = bootstrap.paired_bootstrap(mats[name], mats[base], stat, n_boot, seed)
+            ar = bootstrap.approximate_randomization(mats[name], mats[base], stat, n_trials, seed)
+            va = stat(mats[name].sum(0)[None])[0]
+            vb = stat(mats[base].sum(0)[None])[0]
+            rows.append({"figure": ".".join(key) + ".f1", "system": _num(va), "baseline": _num(vb), "diff": pb["diff"],
+                         "diff_ci": pb["ci"], "p_bootstrap": pb["p"], "p_ar": ar})
+        comparisons.append({"system": name, "baseline": base, "figures": rows})
+    sig = reports[base].signature + f"|test:paired-bs,ar|trials:{n_trials}"
+    return {
+        "signature": sig,
+        "systems": {name: {"headline": reports[name].headline, "warnings": reports[name].warnings} for name in names},
+        "comparisons": comparisons,
+    }
+
+
+def agree(docs_a: list[Document], docs_b: list[Document], *, name_a: str = "A", name_b: str = "B", n_boot: int = 0, seed: int = 12345) -> dict[str, Any]:
+    """Pairwise agreement: F1 per layer and scheme, with each annotation taken as reference in turn."""
+    ab = score(docs_a, docs_b, n_boot=n_boot, seed=seed)
+    ba = score(docs_b, docs_a, n_boot=n_boot, seed=seed)
+    layers: dict[str, Any] = {}
+    for layer in LAYERS:
+        layers[layer] = {
+            scheme: {
+                f"{name_a}->{name_b}": ab.spans[scheme]["per_layer"][layer].to_dict(),
+                f"{name_b}->{name_a}": ba.spans[scheme]["per_layer"][layer].to_dict(),
+            }
+            for scheme in ("strict", "type", "clitic")
+        }
+    rels = {
+        mode: {f"{name_a}->{name_b}": ab.relations[mode]["micro"].to_dict(), f"{name_b}->{name_a}": ba.relations[mode]["micro"].to_dict()}
+        for mode in REL_MODES
+    }
+    return {
+        "signature": ab.signature.replace("|gold:", "|ref:"),
+        "annotations": [name_a, name_b],
+        "n_docs": ab.n_docs,
+        "layers": layers,
+        "relations": rels,
+        "warnings": ab.warnings + [w for w in ba.warnings if w not in ab.warnings],
+    }
+
+
+__all__ = ["Figure", "ScoreReport", "agree", "align", "compare", "score", "N_LABELS"]

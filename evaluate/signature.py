@@ -1,0 +1,75 @@
+"""The report signature: two numbers are comparable only when their signatures match.
+
+In the spirit of sacreBLEU, e.g.::
+
+    ittifaq:v0.1.0|schema:1.0|gold:3f2a9c0d11be|split:test|spans:strict,exact,partial,type,clitic|rel:strict,boundaries,relaxed,entity|norm:none|boot:1000|seed:12345
+
+* ittifaq: toolkit version; schema: schema version;
+* gold: first 12 hex digits of the SHA-256 of the gold file bytes (several files:
+  of their bytes concatenated in the order given; Python API without a path: of the
+  canonical JSON lines of the gold documents sorted by id);
+* split: the gold split (the documents' `split` field, `mixed` if several, `none` if unset);
+* spans / rel: the span schemes and relation modes reported;
+* norm: orthographic normalization of the text check (none | arabic);
+* boot / seed: bootstrap resamples and random seed of the confidence intervals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+
+import orjson
+
+from ittifaq import __version__
+from ittifaq.evaluate.schema import SCHEMA_VERSION, Document
+
+FIELDS: tuple[str, ...] = ("ittifaq", "schema", "gold", "split", "spans", "rel", "norm", "boot", "seed")
+
+
+def gold_hash(paths: Iterable[str | os.PathLike[str]] | None = None, docs: list[Document] | None = None) -> str:
+    """SHA-256 prefix (12 hex) of the gold file bytes, or of the canonical records."""
+    h = hashlib.sha256()
+    if paths:
+        for path in paths:
+            with open(path, "rb") as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    h.update(block)
+    else:
+        for d in sorted(docs or [], key=lambda d: d.id):
+            h.update(orjson.dumps(d.to_dict(), option=orjson.OPT_SORT_KEYS))
+            h.update(b"\n")
+    return h.hexdigest()[:12]
+
+
+def split_of(docs: list[Document]) -> str:
+    splits = {d.split for d in docs}
+    if not splits or splits == {None}:
+        return "none"
+    return splits.pop() if len(splits) == 1 else "mixed"
+
+
+def make_signature(
+    gold: str, split: str, schemes: Iterable[str], modes: Iterable[str], norm: str, n_boot: int, seed: int
+) -> str:
+    parts = {
+        "ittifaq": f"v{__version__}",
+        "schema": SCHEMA_VERSION,
+        "gold": gold,
+        "split": split,
+        "spans": ",".join(schemes),
+        "rel": ",".join(modes),
+        "norm": norm,
+        "boot": str(n_boot),
+        "seed": str(seed),
+    }
+    return "|".join(f"{k}:{parts[k]}" for k in FIELDS)
+
+
+def parse_signature(signature: str) -> dict[str, str]:
+    out = {}
+    for part in signature.split("|"):
+        key, _, value = part.partition(":")
+        out[key] = value
+    return out
