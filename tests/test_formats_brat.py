@@ -1,0 +1,126 @@
+"""brat specifics, offsets helpers and the export/import commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ittifaq.evaluate.cli import cli
+from ittifaq.evaluate.corpus_io import read_documents
+from ittifaq.evaluate.formats import brat
+from ittifaq.evaluate.formats.offsets import from_utf16, to_utf16, utf16_index
+from ittifaq.evaluate.reading import InputError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+
+
+def test_utf16_offsets_both_ways():
+    text = "a😀ب🇪🇬c"
+    index = utf16_index(text)
+    assert index == [0, 1, 3, 4, 6, 8, 9]
+    for i in range(len(text) + 1):
+        assert from_utf16(text, to_utf16(text, i)) == i
+        assert to_utf16(text, i) == len(text[:i].encode("utf-16-le")) // 2
+    with pytest.raises(ValueError):
+        from_utf16(text, 2)  # inside the surrogate pair of 😀
+
+
+def test_ann_lines_split_at_line_breaks_and_keep_ids():
+    doc = next(d for d in read_documents([FIXTURE]) if d.id == "fmt-nested")
+    lines = brat.ann_lines(doc)
+    quote = next(ln for ln in lines if ln.startswith("T5\t"))
+    assert quote.startswith("T5\tQUOTE 41 55;56 79\t")
+    assert "\n" not in quote
+    assert "#1\tAnnotatorNotes T1\tid=c.1" in lines
+    assert "*\tCoref T4 T8" in lines, "both mentions of ent:jordan"
+
+
+def test_brat_made_from_scratch_imports(tmp_path):
+    text = "التقى رئيس مصر نظيره في القاهرة.\nوقالت مصر إن اللقاء ناجح."
+    (tmp_path / "new-doc.txt").write_text(text, encoding="utf-8")
+    a = text.index("مصر")
+    b = text.index("مصر", a + 1)
+    c = text.index("القاهرة")
+    (tmp_path / "new-doc.ann").write_text(
+        f"T1\tGPE {a} {a + 3}\tمصر\nT2\tGPE {b} {b + 3}\tمصر\nT3\tGPE {c} {c + 7}\tالقاهرة\n*\tCoref T1 T2\n",
+        encoding="utf-8",
+    )
+    [doc] = brat.read_brat(tmp_path)
+    assert doc.id == "new-doc" and doc.title is None
+    assert [(s.id, s.text, s.entity) for s in doc.spans] == [("T1", "مصر", "E1"), ("T2", "مصر", "E1"), ("T3", "القاهرة", None)]
+
+
+@pytest.mark.parametrize(
+    "ann, message",
+    [
+        ("T1\tPERSON 0 3\txyz\n", "unknown span label 'PERSON'"),
+        ("T1\tGPE 0 3\tabc\nR1\tparty Arg1:T1 Arg2:T9\n", "unknown span"),
+        ("E1\tEvent:T1\n", "events"),
+        ("T1\tGPE 0 3;9 12\tabc\n", "discontinuous"),
+        ("T1\tGPE zero 3\tabc\n", "malformed"),
+    ],
+)
+def test_brat_bad_ann_names_file_and_line(tmp_path, ann, message):
+    (tmp_path / "d.txt").write_text("abc def ghi jkl", encoding="utf-8")
+    (tmp_path / "d.ann").write_text(ann, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as err:
+        brat.read_brat(tmp_path)
+    assert "d.ann:" in str(err.value)
+
+
+@pytest.mark.parametrize("fmt", ["brat", "labelstudio", "inception", "spacy"])
+def test_cli_export_import_is_byte_identical(fmt, tmp_path):
+    out = tmp_path / {"brat": "b", "inception": "i", "labelstudio": "t.json", "spacy": "d.spacy"}[fmt]
+    runner = CliRunner()
+    r = runner.invoke(cli, ["export", "--to", fmt, str(FIXTURE), str(out)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["import", "--from", fmt, str(out), str(tmp_path / "back.jsonl")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "back.jsonl").read_bytes() == FIXTURE.read_bytes()
+
+
+def test_cli_import_by_split_and_conll_export(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["export", "--to", "brat", str(FIXTURE), str(tmp_path / "b")]).exit_code == 0
+    assert runner.invoke(cli, ["import", "--from", "brat", str(tmp_path / "b"), str(tmp_path / "split")]).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "split").iterdir()) == [
+        "documents.jsonl", "test.jsonl", "train.jsonl", "validation.jsonl"]
+    assert runner.invoke(cli, ["export", "--to", "conll", str(FIXTURE), str(tmp_path / "x.conll")]).exit_code == 0
+    assert (tmp_path / "x.conll").read_text(encoding="utf-8").startswith("# columns = TOKEN")
+
+
+def test_cli_import_of_invalid_data_fails_and_writes_nothing(tmp_path):
+    src = tmp_path / "b"
+    src.mkdir()
+    (src / "d.txt").write_text("زار الوزير مصر.", encoding="utf-8")
+    (src / "d.ann").write_text("T1\tGPE 11 14\tمصر\n", encoding="utf-8")  # a gold actor without entity id
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from ittifaq.evaluate.cli import main; main()", "import", "--from", "brat", str(src), str(out)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert "entity" in proc.stderr and "doc d" in proc.stderr
+    assert not out.exists()
+    ok = subprocess.run(
+        [sys.executable, "-c", "from ittifaq.evaluate.cli import main; main()", "import", "--predictions",
+         "--from", "brat", str(src), str(out)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert out.exists()
+
+
+def test_failed_folder_export_leaves_no_partial_output(tmp_path, monkeypatch):
+    from ittifaq.evaluate.cli_formats import write_dir_staged
+
+    def boom(tmp):
+        (tmp / "half.ann").write_text("x")
+        raise InputError("stop")
+
+    with pytest.raises(InputError):
+        write_dir_staged(tmp_path / "out", boom)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
