@@ -1,0 +1,167 @@
+"""`ittifaq score`, `ittifaq compare` and `ittifaq agree`.
+
+Imports stay light (click, NumPy, SciPy, orjson, jsonschema): no datasets,
+scikit-learn or spaCy, which a test checks in a fresh process.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from ittifaq.evaluate.reading import InputError, write_bytes_atomic, write_text_atomic
+from ittifaq.evaluate.report_format import FORMATS, render_agree, render_compare, render_errors, render_score
+from ittifaq.evaluate.schema import SPAN_LABELS, SPLITS, Document
+
+_BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
+
+
+def read_inputs(paths: list[str], predictions: bool, allow_unknown: bool = False) -> list[Document]:
+    """Validated documents; with `allow_unknown`, span labels outside the schema pass through to the scorer."""
+    from ittifaq.evaluate.corpus_io import read_documents
+
+    if not allow_unknown:
+        return read_documents(paths, predictions=predictions)
+    from ittifaq.evaluate.corpus_io import MAX_PROBLEMS_SHOWN
+    from ittifaq.evaluate.reading import iter_records
+    from ittifaq.evaluate.validation import iter_problems
+
+    def tolerated(p) -> bool:  # noqa: ANN001
+        if p.rule == "unknown-value" and p.field and re.fullmatch(r"spans\[\d+\]\.label", p.field):
+            return True
+        m = _BAD_PAIR_LABEL.search(p.message) if p.rule == "bad-relation-pair" else None
+        return bool(m and m.group(1) not in SPAN_LABELS)
+
+    problems = [p for p in iter_problems(paths, predictions=predictions) if not tolerated(p)]
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+        raise InputError(f"{len(problems)} problem(s) in the input:\n{shown}")
+    return [Document.from_dict(ln.record) for ln in iter_records(paths)]
+
+
+def _gold_paths(gold: tuple[str, ...], split: str | None) -> list[str]:
+    if gold:
+        return list(gold)
+    from ittifaq.evaluate.corpus_io import corpus_files
+
+    return [str(p) for p in corpus_files(split or "test")]
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        write_text_atomic(out, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+gold_option = click.option(
+    "--gold", "gold", multiple=True, type=click.Path(), help="Gold JSONL file(s) or folder(s); default: the bundled corpus split."
+)
+split_option = click.option("--split", type=click.Choice(SPLITS), default=None, help="Bundled split when --gold is not given (default test).")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+out_option = click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the report here (atomically) instead of stdout.")
+boot_option = click.option("--n-boot", type=click.IntRange(min=0), default=1000, show_default=True, help="Bootstrap resamples (0: no CIs).")
+seed_option = click.option("--seed", type=int, default=12345, show_default=True)
+norm_option = click.option("--normalize", "norm", type=click.Choice(["none", "arabic"]), default="none", show_default=True,
+                           help="Orthographic normalization for the prediction/gold text check.")
+extra_option = click.option("--ignore-extra", is_flag=True, help="Skip predicted documents that are not in gold instead of failing.")
+
+
+@click.command()
+@gold_option
+@click.option("--pred", "pred", multiple=True, required=True, type=click.Path(), help="Prediction JSONL file(s) or folder(s).")
+@split_option
+@format_option
+@out_option
+@boot_option
+@seed_option
+@norm_option
+@extra_option
+@click.option("--unknown-labels", type=click.Choice(["error", "spurious"]), default="error", show_default=True,
+              help="A predicted span label outside the schema: fail, or count it as spurious.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every missed, spurious, boundary and label error (JSON Lines, by document).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Also draw the report as a PNG.")
+def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown_labels, errors_path, plot_path) -> None:  # noqa: ANN001
+    """Score predictions against gold: spans, relations, attributes and quotes, with CIs and a signature."""
+    from ittifaq.evaluate.scoring import score as score_docs
+
+    gold_paths = _gold_paths(gold, split)
+    gold_docs = read_inputs(gold_paths, predictions=False)
+    pred_docs = read_inputs(list(pred), predictions=True, allow_unknown=unknown_labels == "spurious")
+    from ittifaq.evaluate.reading import jsonl_files
+
+    report = score_docs(
+        gold_docs, pred_docs, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
+        n_boot=n_boot, seed=seed, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
+        collect_errors=errors_path is not None,
+    )
+    data = report.to_dict()
+    _warn(report.warnings)
+    if plot_path:
+        try:
+            from ittifaq.evaluate.plots import plot_score
+        except ImportError as exc:
+            raise click.UsageError(f"--plot is not available: {exc}") from None
+        plot_score(data, plot_path)
+    if errors_path:
+        write_bytes_atomic(errors_path, render_errors(report.errors))
+    _emit(render_score(data, fmt), out)
+
+
+@click.command()
+@gold_option
+@click.option("--pred", "pred", multiple=True, required=True, type=click.Path(exists=True),
+              help="A system's predictions; give it two or more times. The first is the baseline.")
+@split_option
+@click.option("--name", "names", multiple=True, help="A name per --pred (default: file names).")
+@format_option
+@out_option
+@boot_option
+@click.option("--n-trials", type=click.IntRange(min=0), default=1000, show_default=True, help="Approximate-randomization trials.")
+@seed_option
+@norm_option
+@extra_option
+def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ignore_extra) -> None:  # noqa: ANN001
+    """Paired bootstrap and approximate-randomization tests of each system against the first."""
+    from ittifaq.evaluate.reading import jsonl_files
+    from ittifaq.evaluate.scoring import compare as compare_docs
+
+    if len(pred) < 2:
+        raise click.UsageError("give --pred at least twice (the first is the baseline)")
+    if names and len(names) != len(pred):
+        raise click.UsageError("give one --name per --pred")
+    labels = list(names) if names else [Path(p).stem for p in pred]
+    if len(set(labels)) != len(labels):
+        labels = [f"{i + 1}:{lab}" for i, lab in enumerate(labels)]
+    gold_paths = _gold_paths(gold, split)
+    gold_docs = read_inputs(gold_paths, predictions=False)
+    systems = {lab: read_inputs([p], predictions=True) for lab, p in zip(labels, pred, strict=True)}
+    report = compare_docs(gold_docs, systems, gold_path=[str(p) for p in jsonl_files(gold_paths)], n_boot=n_boot,
+                          n_trials=n_trials, seed=seed, ignore_extra=ignore_extra, norm=norm)
+    for sysname, info in report["systems"].items():
+        _warn([f"{sysname}: {w}" for w in info["warnings"]])
+    _emit(render_compare(report, fmt), out)
+
+
+@click.command()
+@click.argument("first", type=click.Path(exists=True))
+@click.argument("second", type=click.Path(exists=True))
+@format_option
+@out_option
+def agree(first, second, fmt, out) -> None:  # noqa: ANN001
+    """Inter-annotator agreement of two gold-form annotations: F1 per layer, both directions."""
+    from ittifaq.evaluate.scoring import agree as agree_docs
+
+    a = read_inputs([first], predictions=False)
+    b = read_inputs([second], predictions=False)
+    report = agree_docs(a, b, name_a=Path(first).stem, name_b=Path(second).stem)
+    _warn(report["warnings"])
+    _emit(render_agree(report, fmt), out)

@@ -1,0 +1,160 @@
+"""Renderers for score, compare and agree reports: table, json, markdown, csv; and --errors output.
+
+All renderers read the plain `to_dict()` form, so what is printed is exactly what
+the JSON holds. Undefined values print as "-".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import orjson
+
+FORMATS: tuple[str, ...] = ("table", "json", "markdown", "csv")
+
+
+def _f(x: Any) -> str:
+    return "-" if x is None else f"{100 * x:.2f}"
+
+
+def _ci(fig: dict[str, Any], key: str = "f1") -> str:
+    ci = (fig.get("ci") or {}).get(key)
+    return "-" if not ci else f"[{100 * ci[0]:.2f}, {100 * ci[1]:.2f}]"
+
+
+def _rows(report: dict[str, Any]) -> list[list[str]]:
+    """One row per figure: section, scheme/mode, level, name, P, R, F1, F1 CI, counts."""
+    rows: list[list[str]] = []
+    for scheme, sec in report["spans"].items():
+        for level in ("micro", "macro"):
+            fig = sec[level]
+            rows.append(["spans", scheme, level, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+        for layer, fig in sec["per_layer"].items():
+            rows.append(["spans", scheme, "layer", layer, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+        for label, fig in sec["per_label"].items():
+            rows.append(["spans", scheme, "label", label, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+    for mode, sec in report["relations"].items():
+        for level in ("micro", "macro"):
+            fig = sec[level]
+            rows.append(["relations", mode, level, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+        for label, fig in sec["per_label"].items():
+            rows.append(["relations", mode, "label", label, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+    for name, a in report["attributes"].items():
+        rows.append(["attributes", name, "accuracy", "", "", "", _f(a["accuracy"]), _ci(a, "accuracy"), f"{a['correct']}/{a['total']}"])
+    q = report["quotes"]
+    for name in ("content_strict", "content_tokens", "cue", "speaker_strict", "speaker_entity"):
+        fig = q[name]
+        rows.append(["quotes", name, "", "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+    for name in ("content_strict", "speaker_entity"):
+        fig = q["analyst"][name]
+        rows.append(["quotes", "analyst", name, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig, "f1" if fig["f1"] is not None else "r"), _counts(fig)])
+    return rows
+
+
+def _counts(fig: dict[str, Any]) -> str:
+    c = fig.get("counts") or {}
+    if "tp" in c:
+        return f"tp={c['tp']} fp={c['fp']} fn={c['fn']}"
+    if "missed" in c:
+        return f"cor={c['correct']} inc={c['incorrect']} par={c['partial']} mis={c['missed']} spu={c['spurious']}"
+    return " ".join(f"{k}={v}" for k, v in c.items())
+
+
+HEADER = ["section", "scheme", "level", "name", "P", "R", "F1", "F1 95% CI", "counts"]
+
+
+def _text_table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def _md_table(rows: list[list[str]], header: list[str]) -> str:
+    def esc(s: str) -> str:
+        return str(s).replace("|", "\\|")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _headline(report: dict[str, Any]) -> str:
+    h = report["headline"]
+    s, r = h["spans"], h["relations"]
+    ci_s = f" [{100 * s['ci'][0]:.2f}, {100 * s['ci'][1]:.2f}]" if s.get("ci") else ""
+    ci_r = f" [{100 * r['ci'][0]:.2f}, {100 * r['ci'][1]:.2f}]" if r.get("ci") else ""
+    return f"Headline: spans strict micro F1 = {_f(s['f1'])}{ci_s}; relations strict micro F1 = {_f(r['f1'])}{ci_r}"
+
+
+def render_score(report: dict[str, Any], fmt: str = "table") -> str:
+    if fmt == "json":
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    rows = _rows(report)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["signature", report["signature"]])
+        w.writerow(HEADER)
+        w.writerows(rows)
+        return buf.getvalue()
+    notes = [f"Signature: {report['signature']}", _headline(report), f"Documents: {report['n_docs']}"]
+    notes += [f"Warning: {w}" for w in report["warnings"]]
+    if fmt == "markdown":
+        return "\n\n".join([f"`{notes[0].split(': ', 1)[1]}`", *notes[1:], _md_table(rows, HEADER)]) + "\n"
+    if fmt == "table":
+        return "\n".join([*notes, "", _text_table(rows, HEADER)]) + "\n"
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_compare(report: dict[str, Any], fmt: str = "table") -> str:
+    if fmt == "json":
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    header = ["system", "baseline", "figure", "system F1", "baseline F1", "diff", "diff 95% CI", "p (paired bootstrap)", "p (approx. rand.)"]
+    rows = []
+    for c in report["comparisons"]:
+        for r in c["figures"]:
+            ci = "-" if not r["diff_ci"] else f"[{100 * r['diff_ci'][0]:+.2f}, {100 * r['diff_ci'][1]:+.2f}]"
+            rows.append([c["system"], c["baseline"], r["figure"], _f(r["system"]), _f(r["baseline"]),
+                         "-" if r["diff"] is None else f"{100 * r['diff']:+.2f}", ci,
+                         "-" if r["p_bootstrap"] is None else f"{r['p_bootstrap']:.4f}", "-" if r["p_ar"] is None else f"{r['p_ar']:.4f}"])
+    return _tabular(report["signature"], header, rows, fmt)
+
+
+def render_agree(report: dict[str, Any], fmt: str = "table") -> str:
+    if fmt == "json":
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    header = ["layer/relations", "scheme/mode", "direction (ref->other)", "P", "R", "F1", "counts"]
+    rows = []
+    for layer, schemes in report["layers"].items():
+        for scheme, dirs in schemes.items():
+            for d, fig in dirs.items():
+                rows.append([layer, scheme, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _counts(fig)])
+    for mode, dirs in report["relations"].items():
+        for d, fig in dirs.items():
+            rows.append(["relations", mode, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _counts(fig)])
+    return _tabular(report["signature"], header, rows, fmt)
+
+
+def _tabular(signature: str, header: list[str], rows: list[list[str]], fmt: str) -> str:
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["signature", signature])
+        w.writerow(header)
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt == "markdown":
+        return f"`{signature}`\n\n" + _md_table(rows, header) + "\n"
+    if fmt == "table":
+        return f"Signature: {signature}\n\n" + _text_table(rows, header) + "\n"
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_errors(errors: list[dict[str, Any]]) -> bytes:
+    """JSON Lines, one error per line, grouped by document (gold order)."""
+    return b"".join(orjson.dumps(e) + b"\n" for e in errors)
