@@ -131,3 +131,21 @@ def import_(fmt: str, predictions: bool, source: str, out: str) -> None:
 
     files = write_dir_staged(out, write)
     click.echo(f"imported {len(records)} document(s) into {', '.join(map(str, files))}", err=True)
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--gold", "gold", multiple=True, type=click.Path(exists=True),
+              help="Gold JSONL (repeatable); INPUTS are then predictions shown as a diff against it.")
+@click.option("--predictions", is_flag=True, help="INPUTS are predictions (with text), shown without a diff.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--title", default="ittifaq", show_default=True, help="Title of the index page.")
+def render(inputs: tuple[str, ...], gold: tuple[str, ...], predictions: bool, out: str, title: str) -> None:
+    """Write a static right-to-left HTML browser of INPUTS (a corpus or predictions) to --out."""
+    from ittifaq.evaluate.corpus_io import read_documents
+    from ittifaq.evaluate.formats.render import render_site
+
+    docs = read_documents(inputs, predictions=bool(gold) or predictions)
+    golds = read_documents(gold) if gold else None
+    files = write_dir_staged(out, lambda tmp: render_site(docs, tmp, golds, title))
+    click.echo(f"rendered {len(files) - 1} document page(s) and {Path(out) / 'index.html'}", err=True)
