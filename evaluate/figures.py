@@ -39,9 +39,9 @@ def rel_prf(c: np.ndarray) -> dict[str, np.ndarray]:
     return prf(c[..., 0], c[..., 1], c[..., 0], c[..., 2])
 
 
-def _macro(per: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def _macro(per: list[dict[str, np.ndarray]], batch: tuple[int, ...]) -> dict[str, np.ndarray]:
     if not per:
-        nan = np.array(np.nan)
+        nan = np.full(batch, np.nan)
         return {"p": nan, "r": nan, "f1": nan}
     return {k: np.mean([np.nan_to_num(x[k]) for x in per], axis=0) for k in ("p", "r", "f1")}
 
@@ -71,7 +71,7 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
         for layer, labels in LAYERS.items():
             idx = [SPAN_LABELS.index(x) for x in labels]
             out[("spans", scheme, "per_layer", layer)] = span_prf(g[..., idx, :].sum(-2), p[..., idx, :].sum(-2))
-        out[("spans", scheme, "macro")] = _macro([per[lab] for lab in macro[f"spans.{scheme}"]])
+        out[("spans", scheme, "macro")] = _macro([per[lab] for lab in macro[f"spans.{scheme}"]], g.shape[:-2])
     for key, c in sums.items():
         if not key.startswith("relations."):
             continue
@@ -80,7 +80,7 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
         per = {}
         for i, lab in enumerate(RELATION_LABELS):
             per[lab] = out[("relations", mode, "per_label", lab)] = rel_prf(c[..., i, :])
-        out[("relations", mode, "macro")] = _macro([per[lab] for lab in macro[key]])
+        out[("relations", mode, "macro")] = _macro([per[lab] for lab in macro[key]], c.shape[:-2])
     a = sums["attributes"]
     for j, name in enumerate(ATTR_NAMES):
         with np.errstate(divide="ignore", invalid="ignore"):

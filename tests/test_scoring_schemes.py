@@ -1,0 +1,220 @@
+"""Hand-worked span schemes, relation modes, attributes, quotes and input handling."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from scoring_fixtures import TEXT, doc, span, spans_doc
+
+from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.schema import LAYERS, SPAN_LABELS, Document, Relation
+from ittifaq.evaluate.scoring import score
+
+GOLD = [(0, 5, "PER"), (10, 20, "ORG"), (30, 40, "GPE"), (50, 60, "PER")]
+# a: correct; b: label error; c: boundary error; e, f: spurious; gold [50,60) missed.
+PRED = [(0, 5, "PER"), (10, 20, "GPE"), (32, 40, "GPE"), (70, 75, "ORG"), (80, 85, "PER")]
+
+
+def _report(gold, pred, **kw):
+    kw.setdefault("n_boot", 0)
+    return score(gold, pred, **kw).to_dict()
+
+
+@pytest.fixture(scope="module")
+def rep():
+    return _report([spans_doc("d1", GOLD)], [spans_doc("d1", PRED)])
+
+
+def _c(fig):
+    c = fig["counts"]
+    return c["correct"], c["incorrect"], c["partial"], c["missed"], c["spurious"]
+
+
+def test_strict_counts_and_asymmetric_prf(rep):
+    m = rep["spans"]["strict"]["micro"]
+    assert _c(m) == (1, 2, 0, 1, 2)
+    assert m["p"] == pytest.approx(1 / 5) and m["r"] == pytest.approx(1 / 4)
+    assert m["f1"] == pytest.approx(2 * 0.2 * 0.25 / 0.45, abs=1e-6)
+
+
+def test_exact_partial_type(rep):
+    e = rep["spans"]["exact"]["micro"]
+    assert _c(e) == (2, 1, 0, 1, 2) and e["p"] == pytest.approx(0.4) and e["r"] == pytest.approx(0.5)
+    p = rep["spans"]["partial"]["micro"]
+    assert _c(p) == (2, 0, 1, 1, 2) and p["p"] == pytest.approx(2.5 / 5) and p["r"] == pytest.approx(2.5 / 4)
+    t = rep["spans"]["type"]["micro"]
+    assert _c(t) == (2, 1, 0, 1, 2) and t["p"] == pytest.approx(0.4) and t["r"] == pytest.approx(0.5)
+
+
+def test_per_label_counts_add_up_to_micro(rep):
+    for scheme, sec in rep["spans"].items():
+        micro = sec["micro"]["counts"]
+        labels = sec["per_label"].values()
+        for key in ("correct", "incorrect", "partial", "missed", "spurious", "pred_correct", "pred_incorrect", "pred_partial", "possible", "actual"):
+            assert sum(f["counts"][key] for f in labels) == micro[key], (scheme, key)
+        layers = sec["per_layer"].values()
+        assert sum(f["counts"]["possible"] for f in layers) == micro["possible"]
+        assert sum(f["counts"]["actual"] for f in layers) == micro["actual"]
+
+
+def test_per_label_strict_and_type_swap_decomposition(rep):
+    per = rep["spans"]["strict"]["per_label"]
+    assert per["PER"]["p"] == 0.5 and per["PER"]["r"] == 0.5
+    # ORG gold span predicted as GPE: incorrect on ORG's gold side, on GPE's predicted side.
+    assert per["ORG"]["counts"]["incorrect"] == 1 and per["ORG"]["r"] == 0.0
+    assert per["GPE"]["counts"]["pred_incorrect"] == 2 and per["GPE"]["p"] == 0.0
+    ex = rep["spans"]["exact"]["per_label"]
+    assert ex["ORG"]["r"] == 1.0 and ex["GPE"]["p"] == 0.5
+
+
+def test_macro_uses_schema_labels_and_states_exclusions(rep):
+    mac = rep["spans"]["strict"]["macro"]
+    assert mac["labels"] == ["PER", "ORG", "GPE"]
+    assert mac["labels_excluded"] == ["AGREEMENT", "QUOTE", "CUE"]
+    per = rep["spans"]["strict"]["per_label"]
+    assert mac["f1"] == pytest.approx(sum(per[x]["f1"] for x in ("PER", "ORG", "GPE")) / 3, abs=1e-6)
+    assert rep["labels"]["spans"] == list(SPAN_LABELS)
+    assert set(rep["spans"]["strict"]["per_layer"]) == set(LAYERS)
+
+
+def test_swapping_gold_and_prediction_swaps_p_and_r():
+    a = _report([spans_doc("d1", GOLD)], [spans_doc("d1", PRED)])
+    b = _report([spans_doc("d1", PRED)], [spans_doc("d1", GOLD)])
+    for scheme in a["spans"]:
+        assert a["spans"][scheme]["micro"]["p"] == b["spans"][scheme]["micro"]["r"]
+        assert a["spans"][scheme]["micro"]["r"] == b["spans"][scheme]["micro"]["p"]
+
+
+def test_clitic_scheme_accepts_proclitic_and_article_differences():
+    jordan = TEXT.index("الأردن")
+    cairo = TEXT.index("القاهرة")
+    egypt = TEXT.index("مصر")
+    gold = [(jordan, jordan + 6, "GPE"), (cairo, cairo + 7, "GPE"), (egypt, egypt + 3, "GPE")]
+    pred = [(jordan - 1, jordan + 6, "GPE"), (cairo + 2, cairo + 7, "GPE"), (egypt, egypt + 3, "GPE")]
+    rep = _report([spans_doc("d", gold, TEXT)], [spans_doc("d", pred, TEXT)])
+    assert rep["spans"]["strict"]["micro"]["counts"]["correct"] == 1
+    assert rep["spans"]["clitic"]["micro"]["counts"]["correct"] == 3
+    # A different label is never clitic-correct; a non-clitic prefix is not either.
+    pred2 = [(jordan - 1, jordan + 6, "ORG"), (cairo - 3, cairo + 7, "GPE")]
+    rep2 = _report([spans_doc("d", gold[:2], TEXT)], [spans_doc("d", pred2, TEXT)])
+    assert rep2["spans"]["clitic"]["micro"]["counts"]["correct"] == 0
+
+
+def _rel_docs():
+    x = TEXT.index("اتفاقية")
+    eg, jo = TEXT.index("مصر"), TEXT.index("الأردن")
+    q0 = TEXT.index("إن")
+    s1 = TEXT.index("وزير")
+    gold_spans = [
+        span("X", x, x + 7, "AGREEMENT", text=TEXT, agreement_type="energy", status="signed"),
+        span("EG", eg, eg + 3, "GPE", "E1", text=TEXT),
+        span("JO", jo, jo + 6, "GPE", "E2", text=TEXT),
+        span("Q", q0, len(TEXT) - 1, "QUOTE", text=TEXT, quote_kind="indirect", source_role="official"),
+        span("S1", s1, s1 + 4, "PER", "P1", text=TEXT),
+        span("S2", s1 + 5, s1 + 13, "PER", "P1", text=TEXT),  # a second mention of the same person (for the test)
+    ]
+    gold = doc("d", gold_spans, [("party", "X", "EG"), ("party", "X", "JO"), ("speaker", "Q", "S1")], text=TEXT)
+    pred_spans = [
+        span("x", x, x + 7, "AGREEMENT", text=TEXT, agreement_type="energy", status="planned"),
+        span("eg", eg, eg + 3, "GPE", text=TEXT),
+        span("jo", jo - 1, jo + 6, "GPE", text=TEXT),
+        span("q", q0, len(TEXT) - 1, "QUOTE", text=TEXT, quote_kind="indirect", source_role="official"),
+        span("s2", s1 + 5, s1 + 13, "PER", text=TEXT),
+    ]
+    pred = doc("d", pred_spans, [("party", "x", "eg"), ("party", "x", "jo"), ("speaker", "q", "s2"), ("affiliation", "s2", "eg")], text=TEXT)
+    return gold, pred
+
+
+def test_relation_modes_hand_worked():
+    gold, pred = _rel_docs()
+    rel = _report([gold], [pred])["relations"]
+    def pr(mode):
+        return rel[mode]["micro"]["counts"]["tp"], rel[mode]["micro"]["p"], rel[mode]["micro"]["r"]
+    assert pr("strict") == (1, 0.25, pytest.approx(1 / 3, abs=1e-6))
+    assert pr("boundaries") == (1, 0.25, pytest.approx(1 / 3, abs=1e-6))
+    assert pr("relaxed") == (2, 0.5, pytest.approx(2 / 3, abs=1e-6))
+    assert pr("entity") == (2, 0.5, pytest.approx(2 / 3, abs=1e-6))
+    assert rel["entity"]["per_label"]["speaker"]["counts"]["tp"] == 1
+    assert rel["strict"]["per_label"]["speaker"]["counts"]["tp"] == 0
+
+
+def test_attributes_and_quotes():
+    gold, pred = _rel_docs()
+    rep = _report([gold], [pred])
+    assert rep["attributes"]["agreement_type"] == {**rep["attributes"]["agreement_type"], "accuracy": 1.0, "correct": 1, "total": 1}
+    assert rep["attributes"]["status"]["accuracy"] == 0.0
+    assert rep["attributes"]["quote_kind"]["accuracy"] == 1.0
+    q = rep["quotes"]
+    assert q["content_strict"]["f1"] == 1.0 and q["content_tokens"]["f1"] == 1.0
+    assert q["speaker_entity"]["r"] == 1.0 and q["speaker_strict"]["r"] == 0.0
+    assert q["analyst"]["n_gold"] == 0
+
+
+def test_duplicates_counted_once_and_reported():
+    g = spans_doc("d", [(0, 5, "PER"), (10, 15, "ORG")])
+    p = doc("d", [span("a", 0, 5, "PER"), span("b", 0, 5, "PER"), span("c", 10, 15, "ORG")],
+            [("affiliation", "a", "c"), ("affiliation", "b", "c")])
+    g.relations = [Relation("R", "affiliation", "T0", "T1")]
+    rep = _report([g], [p])
+    assert rep["spans"]["strict"]["micro"]["p"] == 1.0
+    assert rep["relations"]["strict"]["micro"]["p"] == 1.0
+    assert rep["duplicates"] == {"spans": 1, "relations": 1}
+    assert any("duplicates" in w for w in rep["warnings"])
+
+
+def test_empty_gold_and_prediction_are_explicit():
+    rep = _report([spans_doc("d", [])], [spans_doc("d", [])])
+    m = rep["spans"]["strict"]["micro"]
+    assert (m["p"], m["r"], m["f1"]) == (None, None, None) and set(m["flags"]) == {"no_gold", "no_pred"}
+    rep = _report([spans_doc("d", GOLD)], [spans_doc("d", [])])
+    m = rep["spans"]["strict"]["micro"]
+    assert (m["p"], m["r"], m["f1"]) == (None, 0.0, 0.0) and m["flags"] == ["no_pred"]
+
+
+def test_unknown_labels_error_or_spurious():
+    p = spans_doc("d", [(0, 5, "PER"), (10, 20, "WEAPON")])
+    with pytest.raises(InputError, match="WEAPON"):
+        score([spans_doc("d", GOLD)], [p], n_boot=0)
+    rep = _report([spans_doc("d", GOLD)], [p], unknown_labels="spurious")
+    m = rep["spans"]["strict"]["micro"]["counts"]
+    assert m["actual"] == 2 and m["spurious"] == 1
+    assert rep["spans"]["strict"]["per_label"]["<unknown>"]["counts"]["spurious"] == 1
+    assert "<unknown>" not in rep["spans"]["strict"]["macro"]["labels"]
+
+
+def test_missing_extra_and_text_checks():
+    gold = [spans_doc("a", GOLD), spans_doc("b", GOLD)]
+    rep = _report(gold, [spans_doc("a", GOLD)])
+    assert rep["missing_predictions"] == ["b"] and "scored as empty" in rep["warnings"][0]
+    assert rep["spans"]["strict"]["micro"]["r"] == 0.5
+    with pytest.raises(InputError, match="not in gold: zz"):
+        score(gold, [spans_doc("zz", GOLD)], n_boot=0)
+    assert _report(gold, [spans_doc("zz", GOLD)], ignore_extra=True)["ignored_extra"] == ["zz"]
+    bad = spans_doc("a", GOLD)
+    bad.text = "y" * 400
+    with pytest.raises(InputError, match="'a'.*text differs"):
+        score(gold, [bad], n_boot=0)
+    hashed = Document(id="a", text_sha256=hashlib.sha256(("z" * 10).encode()).hexdigest())
+    with pytest.raises(InputError, match="text_sha256"):
+        score(gold, [hashed], n_boot=0)
+
+
+def test_arabic_normalization_remaps_offsets():
+    eg = TEXT.index("مصر")
+    gold = spans_doc("d", [(eg, eg + 3, "GPE")], TEXT)
+    diacritized = TEXT[:eg] + "مِصر" + TEXT[eg + 3 :]
+    pred = spans_doc("d", [(eg, eg + 4, "GPE")], diacritized)
+    with pytest.raises(InputError):
+        score([gold], [pred], n_boot=0)
+    rep = _report([gold], [pred], norm="arabic")
+    assert rep["spans"]["strict"]["micro"]["f1"] == 1.0
+    assert "norm:arabic" in rep["signature"]
+
+
+def test_signature_fields():
+    rep = _report([spans_doc("d", GOLD)], [spans_doc("d", GOLD)], n_boot=10, seed=7)
+    sig = rep["signature"]
+    assert sig.startswith("ittifaq:v") and "|schema:1.0|gold:" in sig and sig.endswith("|norm:none|boot:10|seed:7")
+    assert "|split:test|spans:strict,exact,partial,type,clitic|rel:strict,boundaries,relaxed,entity|" in sig
+    assert rep["headline"]["spans"]["scheme"] == "strict" and rep["headline"]["relations"]["mode"] == "strict"
