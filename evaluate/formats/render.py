@@ -279,7 +279,7 @@ def index_page(docs: list[Document], golds: dict[str, Document] | None = None, t
         )
     total = sum(len(d.spans) for d in docs)
     body = (
-        f"<h1>{e(title)}</h1><p>{len(docs)} documents · {total} spans · "
+        f"<h1>{e(title)}</h1><p dir=\"ltr\">{len(docs)} documents · {total} spans · "
         f'<span id="shown-count">{len(docs)}</span> shown</p>'
         f'<div class="filters">{filters}</div>{_legend()}'
         f'<table id="documents">{head}{"".join(rows)}</table>'
