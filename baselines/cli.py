@@ -1,0 +1,125 @@
+"""Click commands `baseline` (train, predict), `benchmark` and `annotate`, registered in evaluate/cli.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ittifaq.baselines.interface import SYSTEMS
+
+_SYSTEM = click.Choice(list(SYSTEMS))
+
+
+@click.group()
+def baseline() -> None:
+    """Train and run the baselines (rules, crf, spacy)."""
+
+
+@baseline.command("train")
+@click.argument("name", type=_SYSTEM)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Model folder (default models/NAME).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding train.jsonl and validation.jsonl (default: the bundled corpus).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train_cmd(name: str, out_dir: str | None, data_dir: str | None, quiet: bool) -> None:
+    """Train NAME on the train split, choosing hyper-parameters on validation; save it."""
+    from ittifaq.baselines.interface import system_class
+    from ittifaq.evaluate.corpus_io import corpus_files, read_documents
+    from ittifaq.evaluate.reading import InputError
+
+    train = read_documents(corpus_files("train", data_dir))
+    if not train:
+        raise InputError("the training split is empty")
+    validation = read_documents(corpus_files("validation", data_dir))
+    model = system_class(name)()
+    model.train(train, validation or None, progress=not quiet)
+    target = Path(out_dir or Path("models") / name)
+    model.save(target)
+    click.echo(f"saved {name} model to {target} (params: {model.params})", err=True)
+
+
+@baseline.command("predict")
+@click.argument("name", type=_SYSTEM)
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), required=True, help="A trained model folder.")
+@click.option("--in", "in_path", type=click.Path(dir_okay=False), required=True,
+              help="JSONL records with id and text (gold files work), or a raw text file.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="Prediction JSONL to write.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: bool) -> None:
+    """Predict spans, attributes and relations for every document of --in."""
+    from ittifaq.baselines.annotate import read_inputs
+    from ittifaq.baselines.interface import prediction_record, system_class
+    from ittifaq.evaluate.reading import write_jsonl_atomic
+
+    docs = read_inputs(None, in_path)
+    model = system_class(name).load(model_dir)
+    preds = model.predict(docs, progress=not quiet)
+    write_jsonl_atomic(out_path, [prediction_record(p) for p in preds])
+    click.echo(f"wrote {len(preds)} prediction(s) to {out_path}", err=True)
+
+
+@click.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding train/validation/test.jsonl (default: the bundled corpus).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="results", show_default=True,
+              help="Where benchmark.json, benchmark.md and predictions/ go.")
+@click.option("--models", "models_dir", type=click.Path(file_okay=False), default="models", show_default=True,
+              help="Where the trained models are saved (for `ittifaq annotate`).")
+@click.option("--system", "systems", type=_SYSTEM, multiple=True, help="Only these systems (repeatable; default all).")
+@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples for the CIs.")
+@click.option("--seed", type=int, default=12345, show_default=True, help="Bootstrap seed.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tuple[str, ...], n_boot: int, seed: int, quiet: bool) -> None:
+    """Train every baseline on train, select on validation, score on test; print and write the leaderboard."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ittifaq.baselines.benchmark import leaderboard_rows, run_benchmark
+
+    result = run_benchmark(data_dir, out_dir, systems or tuple(SYSTEMS), models_dir, n_boot=n_boot, seed=seed, progress=not quiet)
+    table = Table(title="ittifaq baselines on the test split (F1 [95% CI])")
+    table.add_column("figure")
+    for name in result.systems:
+        table.add_column(name, justify="right")
+    for label, cells in leaderboard_rows(result):
+        table.add_row(label, *cells)
+    console = Console()
+    console.print(table)
+    console.print(f"signature: {result.signature}", markup=False, highlight=False)
+    console.print(f"wrote {Path(out_dir) / 'benchmark.json'} and {Path(out_dir) / 'benchmark.md'}", markup=False, highlight=False)
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("--in", "in_path", type=click.Path(dir_okay=False), default=None,
+              help="A raw text file (one article) or JSONL records with id and text.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
+              help="A trained model folder (default: models/crf, models/spacy or models/rules if saved).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="Write JSONL here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True,
+              help="jsonl: prediction records; text: a readable listing.")
+def annotate(text: str | None, in_path: str | None, model_dir: str | None, out_path: str | None, fmt: str) -> None:
+    """Label new raw Arabic TEXT (or --in FILE) with a trained baseline."""
+    import orjson
+
+    from ittifaq.baselines.annotate import describe, read_inputs, resolve_model
+    from ittifaq.baselines.interface import prediction_record
+    from ittifaq.evaluate.reading import write_jsonl_atomic, write_text_atomic
+
+    docs = read_inputs(text, in_path)
+    model = resolve_model(model_dir)
+    preds = model.predict(docs)
+    if fmt == "text":
+        body = "\n\n".join(describe(p) for p in preds) + "\n"
+        if out_path:
+            write_text_atomic(out_path, body)
+        else:
+            click.echo(body, nl=False)
+        return
+    records = [prediction_record(p) for p in preds]
+    if out_path:
+        write_jsonl_atomic(out_path, records)
+    else:
+        for rec in records:
+            click.echo(orjson.dumps(rec).decode("utf-8"))
