@@ -1,0 +1,94 @@
+"""Random BIO-convertible cases shared by the seqeval and nervaluate cross-checks."""
+
+from __future__ import annotations
+
+import random
+
+from ittifaq.evaluate.schema import Document, Span
+
+LABELS = ("PER", "ORG", "GPE")
+
+
+def _resolve(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Drop spans that overlap an earlier kept one (so one BIO layer can hold them)."""
+    taken: set[int] = set()
+    out = []
+    for a, b, lab in spans:
+        if any(i in taken for i in range(a, b + 1)):
+            continue
+        taken.update(range(a, b + 1))
+        out.append((a, b, lab))
+    return out
+
+
+def case(rng: random.Random) -> tuple[int, list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """n tokens, gold and predicted spans as inclusive token ranges."""
+    n = rng.randint(1, 25)
+    gold = []
+    i = 0
+    while i < n:
+        if rng.random() < 0.35:
+            length = rng.randint(1, 4)
+            gold.append((i, min(n - 1, i + length - 1), rng.choice(LABELS)))
+            i += length + rng.randint(0, 1)
+        else:
+            i += 1
+    gold = _resolve(gold)
+    pred = []
+    for a, b, lab in gold:
+        r = rng.random()
+        if r < 0.45:
+            pred.append((a, b, lab))
+        elif r < 0.6:
+            pred.append((a, b, rng.choice(LABELS)))
+        elif r < 0.8:
+            a2 = min(n - 1, max(0, a + rng.randint(-2, 2)))
+            b2 = min(n - 1, max(a2, b + rng.randint(-2, 2)))
+            pred.append((a2, b2, rng.choice([lab, lab, rng.choice(LABELS)])))
+    for _ in range(rng.randint(0, 3)):
+        a = rng.randrange(n)
+        pred.append((a, min(n - 1, a + rng.randint(0, 3)), rng.choice(LABELS)))
+    rng.shuffle(pred)
+    return n, gold, _resolve(pred)
+
+
+def bio(n: int, spans: list[tuple[int, int, str]]) -> list[str]:
+    tags = ["O"] * n
+    for a, b, lab in spans:
+        tags[a] = f"B-{lab}"
+        for k in range(a + 1, b + 1):
+            tags[k] = f"I-{lab}"
+    return tags
+
+
+def document(did: str, n: int, spans: list[tuple[int, int, str]]) -> Document:
+    """Token i is the two letters at characters [3i, 3i + 2)."""
+    text = " ".join(["ab"] * n)
+    return Document(
+        id=did, text=text, split="test",
+        spans=[Span(f"T{k}", 3 * a, 3 * b + 2, text[3 * a : 3 * b + 2], lab) for k, (a, b, lab) in enumerate(spans)],
+    )
+
+
+def micro_counts(gold: Document, pred: Document) -> dict[str, tuple[int, int, int, int, int]]:
+    """Per scheme: correct, incorrect, partial, missed, spurious of one document (counts only: fast)."""
+    from ittifaq.evaluate.counts import compute_counts
+
+    out = {}
+    for scheme, (g, p) in compute_counts([gold], [pred]).spans.items():
+        g, p = g.sum(axis=(0, 1)), p.sum(axis=(0, 1))
+        out[scheme] = (int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(p[3]))
+    return out
+
+
+def corpus(n_cases: int, seed: int) -> tuple[list[Document], list[Document], list[list[str]], list[list[str]], list]:
+    rng = random.Random(seed)
+    gd, pd, gt, pt, raw = [], [], [], [], []
+    for i in range(n_cases):
+        n, g, p = case(rng)
+        gd.append(document(f"c{i}", n, g))
+        pd.append(document(f"c{i}", n, p))
+        gt.append(bio(n, g))
+        pt.append(bio(n, p))
+        raw.append((n, g, p))
+    return gd, pd, gt, pt, raw
