@@ -22,7 +22,13 @@ def corpus() -> None:
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the built files differ from the committed ones.")
 def build(corpus_dir: Path, check_only: bool) -> None:
     """Compile corpus/sources/*.txt into corpus/data (documents and ner configs), schema and card header."""
-    from ittifaq.evaluate.corpus_build import build_outputs, compile_sources, source_files, write_all
+    from ittifaq.evaluate.corpus_build import (
+        build_outputs,
+        compile_sources,
+        same_content,
+        source_files,
+        write_all,
+    )
 
     files = source_files(corpus_dir / "sources")
     docs, errors = compile_sources(files)
@@ -33,7 +39,7 @@ def build(corpus_dir: Path, check_only: bool) -> None:
         sys.exit(1)
     outputs = build_outputs(docs, corpus_dir)
     if check_only:
-        stale = [p for p, data in outputs.items() if not p.exists() or p.read_bytes() != data]
+        stale = [p for p, data in outputs.items() if not same_content(p, data)]
         for p in stale:
             click.echo(f"out of date: {p}", err=True)
         sys.exit(1 if stale else 0)

@@ -107,10 +107,8 @@ def _dump_jsonl(records: Iterable[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(r) + b"\n" for r in records)
 
 
-def card_metadata() -> dict[str, Any]:
-    """The dataset card's YAML header, generated from the schema so the two cannot drift."""
-    doc_features = S.hf_features()["features"]
-    ner_features = [
+def _ner_features_yaml() -> list[dict[str, Any]]:
+    return [
         {"name": "id", "dtype": "string"},
         {"name": "document_id", "dtype": "string"},
         {"name": "split", "dtype": "string"},
@@ -120,6 +118,32 @@ def card_metadata() -> dict[str, Any]:
             "sequence": {"class_label": {"names": {i: t for i, t in enumerate(S.NER_TAGS)}}},
         },
     ]
+
+
+def _parquet(records: list[dict[str, Any]], features_yaml: list[dict[str, Any]]) -> bytes:
+    """Parquet bytes with the exact declared schema.
+
+    The HF configs read Parquet, not the JSONL: pyarrow's JSON reader infers ISO
+    dates as timestamps whatever features the card declares, so `date` would load
+    as "2014-07-16 00:00:00". Parquet carries the declared types.
+    """
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import Features
+
+    features = Features._from_yaml_list(features_yaml)
+    table = pa.Table.from_pylist(records, schema=features.arrow_schema)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=False)
+    return buf.getvalue()
+
+
+def card_metadata() -> dict[str, Any]:
+    """The dataset card's YAML header, generated from the schema so the two cannot drift."""
+    doc_features = S.hf_features()["features"]
+    ner_features = _ner_features_yaml()
     return {
         "pretty_name": "ittifaq: Arabic international-relations news with actors, agreements and quotes",
         "language": ["ar"],
@@ -136,11 +160,11 @@ def card_metadata() -> dict[str, Any]:
             {
                 "config_name": "documents",
                 "default": True,
-                "data_files": [{"split": s, "path": f"data/{s}.jsonl"} for s in S.SPLITS],
+                "data_files": [{"split": s, "path": f"data/documents/{s}.parquet"} for s in S.SPLITS],
             },
             {
                 "config_name": "ner",
-                "data_files": [{"split": s, "path": f"data/ner/{s}.jsonl"} for s in S.SPLITS],
+                "data_files": [{"split": s, "path": f"data/ner/{s}.parquet"} for s in S.SPLITS],
             },
         ],
         "dataset_info": [
@@ -150,15 +174,28 @@ def card_metadata() -> dict[str, Any]:
     }
 
 
-def render_card(existing: str | None) -> str:
-    """Replace the YAML header of the card, keeping its hand-written body."""
+STATS_START, STATS_END = "<!-- stats:start -->", "<!-- stats:end -->"
+
+
+def replace_block(text: str, start: str, end: str, content: str) -> str:
+    """Replace what stands between two marker comments (markers kept)."""
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i:
+        return text
+    return text[: i + len(start)] + "\n" + content + text[j:]
+
+
+def render_card(existing: str | None, stats_md: str | None = None) -> str:
+    """Regenerate the card's YAML header and composition block, keeping its hand-written prose."""
     header = yaml.safe_dump(card_metadata(), sort_keys=False, allow_unicode=True, width=1000)
     body = ""
     if existing and existing.startswith("---\n"):
-        end = existing.find("\n---\n", 4)
+        end = existing.find("\n---\n", 3)
         body = existing[end + len("\n---\n") :] if end >= 0 else ""
     elif existing:
         body = existing
+    if stats_md is not None:
+        body = replace_block(body, STATS_START, STATS_END, stats_md)
     return f"---\n{header}---\n{body}"
 
 
@@ -167,10 +204,11 @@ def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
     outputs: dict[Path, bytes] = {}
     by_split = {s: sorted((d for d in docs if d.split == s), key=lambda d: d.id) for s in S.SPLITS}
     for split, split_docs in by_split.items():
-        outputs[corpus_dir / "data" / f"{split}.jsonl"] = _dump_jsonl(d.to_dict() for d in split_docs)
-        outputs[corpus_dir / "data" / "ner" / f"{split}.jsonl"] = _dump_jsonl(
-            row for d in split_docs for row in ner_records(d)
-        )
+        records = [d.to_dict() for d in split_docs]
+        outputs[corpus_dir / "data" / f"{split}.jsonl"] = _dump_jsonl(records)
+        outputs[corpus_dir / "data" / "documents" / f"{split}.parquet"] = _parquet(records, S.hf_features()["features"])
+        ner_rows = [row for d in split_docs for row in ner_records(d)]
+        outputs[corpus_dir / "data" / "ner" / f"{split}.parquet"] = _parquet(ner_rows, _ner_features_yaml())
     schema_bytes = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
     pred_schema_bytes = (json.dumps(S.json_schema(predictions=True), ensure_ascii=False, indent=2) + "\n").encode()
     outputs[corpus_dir / "document.schema.json"] = schema_bytes
@@ -178,8 +216,33 @@ def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
     outputs[PACKAGE_DIR / "prediction.schema.json"] = pred_schema_bytes
     card = corpus_dir / "README.md"
     existing = card.read_text(encoding="utf-8") if card.exists() else None
-    outputs[card] = render_card(existing).encode()
+    from ittifaq.evaluate.corpus_stats import corpus_stats, stats_markdown
+
+    outputs[card] = render_card(existing, stats_markdown(corpus_stats(docs))).encode()
     return outputs
+
+
+def same_content(path: Path, data: bytes) -> bool:
+    """Whether `path` already holds `data` (Parquet compared by schema and rows, not bytes).
+
+    Parquet bytes carry the writer's version, so a rebuild with another pyarrow must
+    not count as a change when the table is the same.
+    """
+    if not path.exists():
+        return False
+    old = path.read_bytes()
+    if old == data:
+        return True
+    if path.suffix != ".parquet":
+        return False
+    import io
+
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(io.BytesIO(old)).equals(pq.read_table(io.BytesIO(data)), check_metadata=True)
+    except Exception:
+        return False
 
 
 def write_all(outputs: dict[Path, bytes]) -> list[Path]:
@@ -188,7 +251,7 @@ def write_all(outputs: dict[Path, bytes]) -> list[Path]:
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in outputs.items():
-            if path.exists() and path.read_bytes() == data:
+            if same_content(path, data):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

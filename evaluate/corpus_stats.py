@@ -111,3 +111,46 @@ def stats_table(result: dict[str, Any]) -> str:
     lines += _block("splits", result["splits"])
     lines += _block("coverage", result["coverage"])
     return "\n".join(lines)
+
+
+def _md_table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+def stats_markdown(result: dict[str, Any]) -> str:
+    """The card's composition section, generated so it always shows what was measured."""
+    splits = [s for s in S.SPLITS]
+    per = result["per_split"]
+    lines = [
+        f"{result['documents']} documents, {result['words']} words, {result['entities']} entities "
+        f"(coreference clusters), {sum(result['spans'].values())} spans, {sum(result['relations'].values())} relations.",
+        "",
+    ]
+    rows = [("documents", *(per.get(s, {}).get("documents", 0) for s in splits), result["documents"])]
+    rows.append(("words", *(per.get(s, {}).get("words", 0) for s in splits), result["words"]))
+    for label in S.SPAN_LABELS:
+        rows.append((label, *(per.get(s, {}).get(label, 0) for s in splits), result["spans"][label]))
+    for label in S.RELATION_LABELS:
+        rows.append((f"`{label}` relations", *(per.get(s, {}).get(f"rel:{label}", 0) for s in splits), result["relations"][label]))
+    lines += _md_table(("", *splits, "total"), rows)
+    lines += _md_table(("quote kind", "count"), list(result["quotes"]["kind"].items()))
+    lines += _md_table(("speaker role", "count"), list(result["quotes"]["role"].items()))
+    lines += _md_table(("agreement type", "count"), list(result["agreements"]["type"].items()))
+    lines += _md_table(("agreement status", "count"), list(result["agreements"]["status"].items()))
+    lines += _md_table(("parties per agreement", "agreements"), list(result["agreements"]["parties"].items()))
+    lines += _md_table(("genre", "documents"), list(result["genres"].items()))
+    lines += _md_table(("region", "documents"), list(result["regions"].items()))
+    cov = result["coverage"]
+    lines += _md_table(
+        ("coverage", "value"),
+        [
+            ("share of quotes that are indirect", cov["quotes_indirect_share"]),
+            ("share of quotes by analysts", cov["quotes_analyst_share"]),
+            ("documents with an agreement", cov["documents_with_agreement"]),
+            ("documents with a quote", cov["documents_with_quote"]),
+            ("agreements with 3+ parties", cov["agreements_with_3plus_parties"]),
+        ],
+    )
+    return "\n".join(lines).rstrip() + "\n"

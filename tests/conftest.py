@@ -1,0 +1,20 @@
+"""Shared fixtures: small gold documents written for the tests."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ittifaq.evaluate.authoring import read_source
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def gold_record() -> dict[str, Any]:
+    """A valid gold record compiled from the authoring fixture."""
+    return copy.deepcopy(read_source(FIXTURES / "sources" / "fx-0001-gas-deal.txt").to_dict())

@@ -1,0 +1,146 @@
+"""The validator reports every problem with its place and rule, and exits 1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ittifaq.evaluate.validation import check_record, validate_paths
+
+
+def _write(path: Path, lines: list[str | dict[str, Any]], bom: bool = False) -> Path:
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    return path
+
+
+def test_valid_record_has_no_problem(gold_record):
+    assert check_record(gold_record) == []
+
+
+def _faulty_file(tmp_path: Path, gold: dict[str, Any]) -> tuple[Path, dict[int, str]]:
+    """A train file with ten different faults, one per line; returns the expected rule per line."""
+
+    def variant(i: int) -> dict[str, Any]:
+        rec = json.loads(json.dumps(gold))
+        rec["id"] = f"doc-{i}"
+        return rec
+
+    expected: dict[int, str] = {}
+    lines: list[str | dict[str, Any]] = []
+    # 1: invalid JSON
+    lines.append('{"id": "doc-1", "text": ')
+    expected[1] = "invalid-json"
+    # 2: missing field
+    r = variant(2)
+    del r["genre"]
+    lines.append(r)
+    expected[2] = "missing-field"
+    # 3: extra field
+    r = variant(3)
+    r["sentiment"] = "positive"
+    lines.append(r)
+    expected[3] = "extra-field"
+    # 4: offsets beyond the text
+    r = variant(4)
+    r["spans"][0]["end"] = len(r["text"]) + 5
+    lines.append(r)
+    expected[4] = "bad-offsets"
+    # 5: span text mismatch
+    r = variant(5)
+    r["spans"][0]["text"] = "موسكو"
+    lines.append(r)
+    expected[5] = "text-mismatch"
+    # 6: unknown label
+    r = variant(6)
+    r["spans"][0]["label"] = "LOC"
+    lines.append(r)
+    expected[6] = "unknown-value"
+    # 7: relation to a missing span
+    r = variant(7)
+    r["relations"][0]["tail"] = "zz9"
+    lines.append(r)
+    expected[7] = "missing-endpoint"
+    # 8: disallowed relation pair (speaker pointing at an agreement)
+    r = variant(8)
+    speaker = next(x for x in r["relations"] if x["label"] == "speaker")
+    speaker["tail"] = "a1"
+    lines.append(r)
+    expected[8] = "bad-relation-pair"
+    # 9: entity on a non-actor
+    r = variant(9)
+    agreement = next(x for x in r["spans"] if x["label"] == "AGREEMENT")
+    agreement["entity"] = "deal"
+    lines.append(r)
+    expected[9] = "entity-on-non-actor"
+    # 10: split disagrees with the file
+    r = variant(10)
+    r["split"] = "test"
+    lines.append(r)
+    expected[10] = "split-mismatch"
+    # 11: duplicate document id
+    r = variant(2)
+    lines.append(r)
+    expected[11] = "duplicate-document"
+    # 12: text not NFC (a decomposed alef with hamza above), offsets unchanged
+    r = variant(12)
+    r["title"] = "x"
+    r["text"] = r["text"].replace("أمس", "ا\u0654مس")
+    lines.append(r)
+    expected[12] = "text-not-nfc"
+    path = _write(tmp_path / "train.jsonl", lines)
+    return path, expected
+
+
+def test_every_fault_reported_with_its_line(tmp_path, gold_record):
+    path, expected = _faulty_file(tmp_path, gold_record)
+    problems = validate_paths([path])
+    found = {(p.line, p.rule) for p in problems}
+    for line, rule in expected.items():
+        assert (line, rule) in found, f"line {line}: expected {rule}, got {[p for p in problems if p.line == line]}"
+    assert all(p.path == str(path) for p in problems)
+    nine = next(p for p in problems if p.line == 9 and p.rule == "entity-on-non-actor")
+    assert nine.doc_id == "doc-9" and nine.item_id == "span a1" and nine.field == "spans[2].entity"
+
+
+def test_cli_prints_all_and_exits_1(tmp_path, gold_record):
+    path, expected = _faulty_file(tmp_path, gold_record)
+    run = subprocess.run(
+        [sys.executable, "-m", "ittifaq.evaluate.cli", "validate", str(path)], capture_output=True, text=True
+    )
+    assert run.returncode == 1
+    for line, rule in expected.items():
+        assert f"{path}:{line} " in run.stdout and f"[{rule}]" in run.stdout
+    assert "problem(s) found" in run.stderr
+
+
+def test_bom_and_blank_lines(tmp_path, gold_record):
+    path = _write(tmp_path / "x.jsonl", [gold_record, ""], bom=True)
+    rules = [(p.line, p.rule) for p in validate_paths([path])]
+    assert (1, "bom") in rules and (2, "blank-line") in rules
+
+
+def test_gold_only_rules_relaxed_for_predictions(gold_record):
+    pred = {"id": gold_record["id"], "spans": [dict(s, entity=None) for s in gold_record["spans"]], "relations": []}
+    for s in pred["spans"]:
+        s["attributes"] = {k: None for k in s["attributes"]}
+    assert check_record(pred, predictions=True) == []
+    rules = {p.rule for p in check_record(pred)}
+    assert {"missing-field", "entity-missing", "attribute-missing", "quote-without-speaker"} <= rules
+
+
+def test_duplicate_ids_and_inverted_offsets(gold_record):
+    r = gold_record
+    r["spans"][1]["id"] = r["spans"][0]["id"]
+    r["spans"][3]["start"], r["spans"][3]["end"] = r["spans"][3]["end"], r["spans"][3]["start"]
+    rules = {p.rule for p in check_record(r)}
+    assert "duplicate-id" in rules and "bad-offsets" in rules
+
+
+def test_bundled_corpus_is_valid():
+    from ittifaq.evaluate.corpus_io import CORPUS_DATA
+
+    assert validate_paths([CORPUS_DATA]) == []
