@@ -79,15 +79,15 @@ def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tupl
 
     result = run_benchmark(data_dir, out_dir, systems or tuple(SYSTEMS), models_dir, n_boot=n_boot, seed=seed, progress=not quiet)
     table = Table(title="ittifaq baselines on the test split (F1 [95% CI])")
-    table.add_column("figure")
+    table.add_column("figure", no_wrap=True)
     for name in result.systems:
         table.add_column(name, justify="right")
     for label, cells in leaderboard_rows(result):
         table.add_row(label, *cells)
     console = Console()
     console.print(table)
-    console.print(f"signature: {result.signature}", markup=False, highlight=False)
-    console.print(f"wrote {Path(out_dir) / 'benchmark.json'} and {Path(out_dir) / 'benchmark.md'}", markup=False, highlight=False)
+    click.echo(f"signature: {result.signature}")
+    click.echo(f"wrote {Path(out_dir) / 'benchmark.json'} and {Path(out_dir) / 'benchmark.md'}")
 
 
 @click.command()
