@@ -149,3 +149,36 @@ def render(inputs: tuple[str, ...], gold: tuple[str, ...], predictions: bool, ou
     golds = read_documents(gold) if gold else None
     files = write_dir_staged(out, lambda tmp: render_site(docs, tmp, golds, title))
     click.echo(f"rendered {len(files) - 1} document page(s) and {Path(out) / 'index.html'}", err=True)
+
+
+@click.group()
+def hub() -> None:
+    """Publish the corpus to the HuggingFace Hub."""
+
+
+@hub.command("push")
+@click.option("--repo-id", required=True, help="ORG/NAME of the dataset repository.")
+@click.option("--private", is_flag=True, help="Create the repository as private.")
+@click.option("--dry-run", is_flag=True, help="Validate and list the files and card metadata; upload nothing.")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Corpus folder (default: corpus/ of this clone).")
+def hub_push(repo_id: str, private: bool, dry_run: bool, corpus_dir: str | None) -> None:
+    """Validate corpus/, then upload its card and data files as a dataset repository."""
+    import yaml
+
+    from ittifaq.evaluate.corpus_io import REPO_ROOT
+    from ittifaq.evaluate.formats import hub as hub_mod
+
+    root = Path(corpus_dir) if corpus_dir else REPO_ROOT / "corpus"
+    if dry_run:
+        files, meta = hub_mod.check_corpus(root)
+        click.echo(f"dry run: would push {len(files)} file(s) from {root} to dataset {repo_id} "
+                   f"({'private' if private else 'public'}):")
+        for rel in files:
+            click.echo(f"  {rel}\t{(root / rel).stat().st_size} bytes")
+        click.echo("card metadata:")
+        click.echo(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).rstrip())
+        return
+    with tempfile.TemporaryDirectory(prefix="ittifaq-hub-") as staging:
+        info = hub_mod.push(root, repo_id, private, staging)
+    click.echo(f"pushed to dataset {repo_id}: {getattr(info, 'commit_url', info)}")
