@@ -69,3 +69,25 @@ def check(files: tuple[Path, ...]) -> None:
             + ", ".join(f"{k}={v}" for k, v in sorted(rels.items()))
         )
     sys.exit(1 if errors else 0)
+
+
+@corpus.command()
+@click.option("--corpus-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--write/--no-write", default=True, show_default=True, help="Write corpus/agreement/agreement.json and the card's agreement block.")
+def agreement(corpus_dir: Path, write: bool) -> None:
+    """Agreement between first and blind second annotations (the figures of the dataset card)."""
+    import orjson
+
+    from ittifaq.evaluate.corpus_agreement import agreement as compute
+    from ittifaq.evaluate.corpus_agreement import agreement_markdown
+    from ittifaq.evaluate.corpus_build import replace_block
+    from ittifaq.evaluate.reading import write_bytes_atomic, write_text_atomic
+
+    result = compute(corpus_dir)
+    md = agreement_markdown(result)
+    click.echo(md)
+    if write:
+        write_bytes_atomic(corpus_dir / "agreement" / "agreement.json", orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        card = corpus_dir / "README.md"
+        text = card.read_text(encoding="utf-8")
+        write_text_atomic(card, replace_block(text, "<!-- agreement:start -->", "<!-- agreement:end -->", md))
