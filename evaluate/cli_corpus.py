@@ -49,13 +49,22 @@ def build(corpus_dir: Path, check_only: bool) -> None:
 
 @corpus.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
+@click.option("--raw", "raw_text", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A plain-text file the compiled text must equal (blind annotation of a given text).")
+def check(files: tuple[Path, ...], raw_text: Path | None) -> None:
     """Compile and validate single source files, printing a summary of each (writes nothing)."""
     from collections import Counter
 
     from ittifaq.evaluate.corpus_build import compile_sources
 
     docs, errors = compile_sources(files)
+    if raw_text is not None:
+        expected = raw_text.read_text(encoding="utf-8").strip()
+        for d in docs:
+            if d.text != expected:
+                at = next((i for i, (a, b) in enumerate(zip(d.text or "", expected, strict=False)) if a != b), min(len(d.text or ""), len(expected)))
+                errors.append(f"{d.id}: compiled text differs from {raw_text} at character {at}: "
+                              f"{(d.text or '')[max(0, at - 20):at + 20]!r} vs {expected[max(0, at - 20):at + 20]!r}")
     for e in errors:
         click.echo(e, err=True)
     for d in docs:
