@@ -184,8 +184,12 @@ def test_site_in_chromium(browser, tmp_path):
 
 def test_bundled_corpus_in_chromium(browser, tmp_path):
     from ittifaq.evaluate.corpus_io import corpus_files
+    from ittifaq.evaluate.reading import InputError
 
-    files = [f for f in corpus_files() if f.stat().st_size > 0]
+    try:
+        files = [f for f in corpus_files() if f.stat().st_size > 0]
+    except InputError:
+        files = []
     if not files:
         pytest.skip("the bundled corpus (corpus/data/*.jsonl) holds no documents yet")
     docs = read_documents(files)
