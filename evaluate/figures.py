@@ -21,12 +21,11 @@ Figures = dict[tuple[str, ...], dict[str, np.ndarray]]
 
 def prf(credit_p: np.ndarray, actual: np.ndarray, credit_r: np.ndarray, possible: np.ndarray) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(actual > 0, credit_p / np.where(actual > 0, actual, 1), np.nan)
-        r = np.where(possible > 0, credit_r / np.where(possible > 0, possible, 1), np.nan)
-        both = ~np.isnan(p) & ~np.isnan(r)
-        s = np.where(both, p + r, 1.0)
-        f1 = np.where(both, np.where(s > 0, 2 * np.nan_to_num(p) * np.nan_to_num(r) / np.where(s > 0, s, 1), 0.0), np.nan)
-        f1 = np.where(~both & (actual + possible > 0), 0.0, f1)
+        p = credit_p / actual  # NaN (0/0) exactly when nothing was predicted
+        r = credit_r / possible
+        f1 = 2 * p * r / (p + r)
+        f1 = np.where((p == 0) | (r == 0), 0.0, f1)
+        f1 = np.where(np.isnan(f1) & (actual + possible > 0), 0.0, f1)
     return {"p": p, "r": r, "f1": f1}
 
 
@@ -43,7 +42,15 @@ def _macro(per: list[dict[str, np.ndarray]], batch: tuple[int, ...]) -> dict[str
     if not per:
         nan = np.full(batch, np.nan)
         return {"p": nan, "r": nan, "f1": nan}
-    return {k: np.mean([np.nan_to_num(x[k]) for x in per], axis=0) for k in ("p", "r", "f1")}
+    out = {}
+    for k in ("p", "r", "f1"):
+        stacked = np.stack([x[k] for x in per])
+        out[k] = np.where(np.isnan(stacked), 0.0, stacked).mean(0)
+    return out
+
+
+def _pick(fig: dict[str, np.ndarray], i: int) -> dict[str, np.ndarray]:
+    return {k: v[..., i] for k, v in fig.items()}
 
 
 def macro_labels(sums: dict[str, np.ndarray]) -> dict[str, list[str]]:
@@ -65,21 +72,25 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
     for scheme in SCHEMES:
         g, p = sums[f"spans.{scheme}.gold"], sums[f"spans.{scheme}.pred"]
         out[("spans", scheme, "micro")] = span_prf(g.sum(-2), p.sum(-2))
+        all_labels = span_prf(g, p)
         per = {}
         for i, lab in enumerate(SPAN_LABELS):
-            per[lab] = out[("spans", scheme, "per_label", lab)] = span_prf(g[..., i, :], p[..., i, :])
-        for layer, labels in LAYERS.items():
-            idx = [SPAN_LABELS.index(x) for x in labels]
-            out[("spans", scheme, "per_layer", layer)] = span_prf(g[..., idx, :].sum(-2), p[..., idx, :].sum(-2))
+            per[lab] = out[("spans", scheme, "per_label", lab)] = _pick(all_labels, i)
+        lg = np.stack([g[..., [SPAN_LABELS.index(x) for x in labels], :].sum(-2) for labels in LAYERS.values()], axis=-2)
+        lp = np.stack([p[..., [SPAN_LABELS.index(x) for x in labels], :].sum(-2) for labels in LAYERS.values()], axis=-2)
+        layer_figs = span_prf(lg, lp)
+        for j, layer in enumerate(LAYERS):
+            out[("spans", scheme, "per_layer", layer)] = _pick(layer_figs, j)
         out[("spans", scheme, "macro")] = _macro([per[lab] for lab in macro[f"spans.{scheme}"]], g.shape[:-2])
     for key, c in sums.items():
         if not key.startswith("relations."):
             continue
         mode = key.split(".", 1)[1]
         out[("relations", mode, "micro")] = rel_prf(c.sum(-2))
+        all_labels = rel_prf(c)
         per = {}
         for i, lab in enumerate(RELATION_LABELS):
-            per[lab] = out[("relations", mode, "per_label", lab)] = rel_prf(c[..., i, :])
+            per[lab] = out[("relations", mode, "per_label", lab)] = _pick(all_labels, i)
         out[("relations", mode, "macro")] = _macro([per[lab] for lab in macro[key]], c.shape[:-2])
     a = sums["attributes"]
     for j, name in enumerate(ATTR_NAMES):
@@ -97,4 +108,18 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
     return out
 
 
-__all__ = ["UNKNOWN", "compute", "macro_labels", "prf", "rel_prf", "span_prf"]
+def one(sums: dict[str, np.ndarray], key: tuple[str, ...], macro: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """A single span or relation micro/macro figure, computing only what it needs (for significance tests)."""
+    section, name, level = key
+    if section == "spans":
+        g, p = sums[f"spans.{name}.gold"], sums[f"spans.{name}.pred"]
+        if level == "micro":
+            return span_prf(g.sum(-2), p.sum(-2))
+        return _macro([span_prf(g[..., SPAN_LABELS.index(x), :], p[..., SPAN_LABELS.index(x), :]) for x in macro[f"spans.{name}"]], g.shape[:-2])
+    c = sums[f"relations.{name}"]
+    if level == "micro":
+        return rel_prf(c.sum(-2))
+    return _macro([rel_prf(c[..., RELATION_LABELS.index(x), :]) for x in macro[f"relations.{name}"]], c.shape[:-2])
+
+
+__all__ = ["one", "UNKNOWN", "compute", "macro_labels", "prf", "rel_prf", "span_prf"]

@@ -412,7 +412,7 @@ def score(
 
 def _stat(layout: bootstrap.Layout, key: tuple[str, ...], macro: dict[str, list[str]]) -> bootstrap.Stat:
     def stat(sums: np.ndarray) -> np.ndarray:
-        return figures.compute(bootstrap.unflatten(sums, layout), macro)[key]["f1"]
+        return figures.one(bootstrap.unflatten(sums, layout), key, macro)["f1"]
 
     return stat
 
@@ -437,7 +437,7 @@ def compare(
     """Each system against the first (the baseline): F1 differences with paired-bootstrap and AR p-values."""
     if len(systems) < 2:
         raise InputError("compare needs at least two prediction sets")
-    reports = {name: score(gold_docs, preds, gold_path=gold_path, n_boot=n_boot, seed=seed, ignore_extra=ignore_extra, norm=norm) for name, preds in systems.items()}
+    reports = {name: score(gold_docs, preds, gold_path=gold_path, n_boot=0, seed=seed, ignore_extra=ignore_extra, norm=norm) for name, preds in systems.items()}
     names = list(systems)
     mats = {}
     layout: bootstrap.Layout = {}
@@ -459,7 +459,7 @@ def compare(
             rows.append({"figure": ".".join(key) + ".f1", "system": _num(va), "baseline": _num(vb), "diff": pb["diff"],
                          "diff_ci": pb["ci"], "p_bootstrap": pb["p"], "p_ar": ar})
         comparisons.append({"system": name, "baseline": base, "figures": rows})
-    sig = reports[base].signature + f"|test:paired-bs,ar|trials:{n_trials}"
+    sig = reports[base].signature.replace("|boot:0|", f"|boot:{n_boot}|") + f"|test:paired-bs,ar|trials:{n_trials}"
     return {
         "signature": sig,
         "systems": {name: {"headline": reports[name].headline, "warnings": reports[name].warnings} for name in names},

@@ -23,7 +23,7 @@ def test_overlap_pairs_equal_brute_force():
         ps = rng.integers(0, 30, npd)
         pe = ps + rng.integers(1, 8, npd)
         g, p = matching.overlap_pairs(gs, ge, ps, pe)
-        assert sorted(zip(g.tolist(), p.tolist())) == brute_pairs(gs, ge, ps, pe)
+        assert sorted(zip(g.tolist(), p.tolist(), strict=True)) == brute_pairs(gs, ge, ps, pe)
 
 
 def _best(ng, npd, edges, correct):

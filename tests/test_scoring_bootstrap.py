@@ -1,0 +1,55 @@
+"""Bootstrap CIs, paired bootstrap and approximate randomization."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from crosscheck_cases import corpus
+
+from ittifaq.evaluate import bootstrap
+from ittifaq.evaluate.scoring import compare, score
+
+
+@pytest.fixture(scope="module")
+def data():
+    gd, pd, *_ = corpus(300, seed=5)
+    return gd, pd
+
+
+def test_ci_contains_point_and_is_deterministic(data):
+    gd, pd = data
+    a = score(gd, pd, n_boot=300, seed=1).to_dict()
+    b = score(gd, pd, n_boot=300, seed=1).to_dict()
+    c = score(gd, pd, n_boot=300, seed=2).to_dict()
+    m = a["spans"]["strict"]["micro"]
+    assert m["ci"]["f1"][0] <= m["f1"] <= m["ci"]["f1"][1]
+    assert m["ci"]["level"] == 0.95
+    assert a["spans"]["strict"]["micro"]["ci"] == b["spans"]["strict"]["micro"]["ci"]
+    assert a["spans"]["strict"]["micro"]["ci"] != c["spans"]["strict"]["micro"]["ci"]
+    assert "boot:300|seed:1" in a["signature"]
+
+
+def test_resampled_sums_equal_explicit_resampling():
+    rng = np.random.default_rng(0)
+    m = rng.integers(0, 5, size=(20, 3)).astype(float)
+    (sums,) = bootstrap.resampled_sums([m], 7, seed=3)
+    r = np.random.default_rng(3)
+    idx = r.integers(0, 20, size=(7, 20))
+    assert np.allclose(sums, m[idx].sum(1))
+
+
+def test_identical_systems_are_not_significant(data):
+    gd, pd = data
+    rep = compare(gd, {"a": pd, "b": pd}, n_boot=200, n_trials=200)
+    for row in rep["comparisons"][0]["figures"]:
+        if row["diff"] is None:
+            continue
+        assert row["diff"] == 0.0 and row["p_bootstrap"] == 1.0 and row["p_ar"] == 1.0
+
+
+def test_clearly_better_system_is_significant(data):
+    gd, pd = data
+    rep = compare(gd, {"weak": pd, "gold": gd}, n_boot=200, n_trials=200)
+    row = next(r for r in rep["comparisons"][0]["figures"] if r["figure"] == "spans.strict.micro.f1")
+    assert row["diff"] > 0 and row["p_bootstrap"] < 0.01 and row["p_ar"] < 0.01
+    assert row["p_ar"] == pytest.approx(1 / 201, abs=1e-9)
