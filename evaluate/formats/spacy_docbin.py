@@ -20,6 +20,7 @@ entity ids: attributes, relations and document fields live in user data alone, a
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ from ittifaq.evaluate.schema import LAYERS, Document, Relation, Span
 USER_KEY = "ittifaq"
 
 
+@lru_cache(maxsize=1)
 def _nlp():
+    """A blank Arabic pipeline, for its vocab only (loaded once: it takes seconds)."""
     import spacy
 
     return spacy.blank("ar")
