@@ -2,7 +2,9 @@
 
 Spans
 - Actors: greedy longest match of actor surfaces seen in the training split (normalized
-  tokens; label = the surface's most frequent training label).
+  tokens; label = the surface's most frequent training label); plus unseen PER names
+  after a title (lexicons/titles.txt): the title, up to 3 ال-modifiers (الخارجية الروسي),
+  then 2-3 Arabic name tokens up to punctuation or a function word.
 - Direct QUOTE: the text between a pair of quotation marks (« », “ ”, " "), marks
   excluded, when it has at least 3 words (shorter marked text is usually a name).
 - Indirect QUOTE: a cue word (lexicons/cues.txt) followed within `indirect_window`
@@ -33,6 +35,7 @@ indirect_window in {4, 8, 12}, each by its own layer's strict F1.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +60,15 @@ from ittifaq.baselines.features import (
 from ittifaq.baselines.interface import Baseline, RawRelation, RawSpan, build_prediction
 from ittifaq.baselines.selection import layer_f1
 from ittifaq.evaluate.reading import write_text_atomic
-from ittifaq.evaluate.schema import Document
+from ittifaq.evaluate.schema import Attributes, Document
 
 ACCORDING_TO = frozenset({"بحسب", "حسب", "وفقا", "وفق", "نقلا"})
 VENUE_WORDS = frozenset({"في", "الي", "من"})
 AFFILIATION_WORDS = frozenset({"من", "في", "ب", "باسم", "ل", "لدي"})
+NAME_STOPS = frozenset(
+    {"من", "في", "الي", "علي", "عن", "مع", "خلال", "الذي", "التي", "ان", "قد", "لم", "لن", "كان", "بين", "عام", "يوم", "امس"}
+)
+_ARABIC_WORD = re.compile(r"^[\u0621-\u064A\u0640\u064B-\u065F]+$")
 PUNCT = frozenset("،,:;؛()[]") | SENTENCE_END | QUOTE_MARKS
 
 DEFAULTS: dict[str, Any] = {"agreement_extra": 3, "indirect_window": 8}
@@ -139,6 +146,13 @@ class RulesBaseline(Baseline):
             else:
                 i += 1
 
+        taken = {k for i_, j_, _l, _k in actor_tok for k in range(i_, j_ + 1)}
+        for i_, j_ in self._title_names(view, taken):
+            a, b = view.char_span(i_, j_)
+            actor_tok.append((i_, j_, "PER", len(spans)))
+            spans.append((a, b, "PER", Attributes()))
+        actor_tok.sort()
+
         quotes = self._quotes(view)
         quote_tok: list[tuple[int, int]] = []
         for qi, qj, cue in quotes:
@@ -186,6 +200,37 @@ class RulesBaseline(Baseline):
                     rels.append(("affiliation", p, o))
                 break
         return spans, rels
+
+    @staticmethod
+    def _title_names(view: TokenView, taken: set[int]) -> list[tuple[int, int]]:
+        """Unseen person names after a title: title, up to 3 ال-modifiers, then 2-3 name tokens."""
+        titles = word_list("titles")
+        stops = NAME_STOPS | cue_words() | COMPLEMENTIZERS
+        out: list[tuple[int, int]] = []
+        n = len(view)
+        for t in range(n):
+            if view.norm[t] not in titles and not (view.norm[t][:1] in "وف" and view.norm[t][1:] in titles):
+                continue
+            k = t + 1
+            while k < n and k - t <= 3 and view.norm[k].startswith("ال") and view.sent[k] == view.sent[t]:
+                k += 1
+            if k >= n or view.norm[k].startswith("ال") or view.norm[k] in stops or view.words[k] in PUNCT:
+                continue
+            j = k
+            while (
+                j + 1 < n
+                and j + 1 - k < 3
+                and view.sent[j + 1] == view.sent[t]
+                and view.words[j + 1] not in PUNCT
+                and view.norm[j + 1] not in stops
+                and not view.norm[j + 1].startswith("لل")
+                and not view.words[j + 1].isdigit()
+            ):
+                j += 1
+            if j > k and not any(x in taken for x in range(k, j + 1)) and all(_ARABIC_WORD.match(view.words[x]) for x in range(k, j + 1)):
+                out.append((k, j))
+                taken.update(range(k, j + 1))
+        return out
 
     def _quotes(self, view: TokenView) -> list[tuple[int, int, int | None]]:
         """(first token, last token, cue token or None) of every quote found."""

@@ -15,7 +15,7 @@ Pipeline (small widths so it trains on 2 CPU cores in a few minutes):
 spaCy's tokenizer is never used: each Doc is built from the proclitic-aware tokens
 (Doc(vocab, words, spaces)), so a span can start after و/ب/ل. Training uses spaCy's
 own loop (nlp.initialize, nlp.update) with spacy.util.fix_random_seed; the number of
-epochs is chosen on validation (best micro strict span F1, patience 4); training
+epochs and then the spancat threshold (0.2-0.5) are chosen on validation (best micro strict span F1, patience 4); training
 examples are paragraph-sized chunks (`chunks`). Attributes and
 relations come from the steps shared with `crf`. Saved with nlp.to_disk, loaded with
 spacy.load (config + weights; no pickled code).
@@ -48,7 +48,8 @@ SPANCAT_LABELS = ("AGREEMENT", "QUOTE", "CUE")
 FINDER_LABELS = ("AGREEMENT", "QUOTE")
 CANDIDATES = "candidates"
 WIDTH = 64
-MAX_EPOCHS = 25
+MAX_EPOCHS = 20
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5)
 PATIENCE = 4
 BATCH = 8
 CHUNK_TOKENS = 40
@@ -268,11 +269,22 @@ class SpacyBaseline(Baseline):
         bar.close()
         if best[1] is not None:
             nlp.from_bytes(best[1])
+        threshold = 0.5
+        if validation:
+            scores = []
+            for t in THRESHOLDS:
+                nlp.get_pipe("spancat").cfg["threshold"] = t
+                f1 = layer_f1(validation, self._spans_only(validation), SPANCAT_LABELS)
+                scores.append((f1, -abs(t - 0.5), t))
+                self.selection.append({"spancat_threshold": t, "validation_f1": f1})
+            threshold = max(scores)[2]
+        nlp.get_pipe("spancat").cfg["threshold"] = threshold
         pairs = list(zip(train, views, strict=True))
         self.attributes = AttributeModel.train(pairs, seed=SEED)
         self.relations = RelationModel.train(pairs, seed=SEED)
         self.params = {
             "epochs": best[2],
+            "spancat_threshold": threshold,
             "max_epochs": self.max_epochs,
             "width": WIDTH,
             "batch_size": BATCH,
@@ -317,6 +329,7 @@ class SpacyBaseline(Baseline):
     def _load_files(self, directory: Path) -> None:
         self.lexicon = list(json.loads((directory / "spacy.json").read_text(encoding="utf-8"))["lexicon"])
         self.nlp = spacy.load(directory / "pipeline")
+        self.nlp.get_pipe("spancat").cfg["threshold"] = float(self.params.get("spancat_threshold", 0.5))
         self.attributes = AttributeModel.load(directory)
         self.relations = RelationModel.load(directory)
 
