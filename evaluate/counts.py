@@ -147,9 +147,11 @@ def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) ->
         entity = np.full(n, -1, np.int64)
     attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
     for j, name in enumerate(ATTR_NAMES):
+        # Only spans of the owning label carry the attribute (the validator enforces it).
         values = ATTRIBUTES[name][1]
         vid = {v: i for i, v in enumerate(values)}
-        attrs[:, j] = _fromiter((vid.get(getattr(s.attributes, name), -1) for s in flat), n)
+        rows = np.flatnonzero(label == LABEL_ID[ATTRIBUTES[name][0]])
+        attrs[rows, j] = _fromiter((vid.get(getattr(flat[i].attributes, name), -1) for i in rows.tolist()), len(rows))
     canon, keep = _dedupe([doc, start, end, label])
     # Rows renumbered to the kept ones; every id (even a duplicate's) maps to its canonical row.
     new_index = np.cumsum(keep) - 1
@@ -319,22 +321,30 @@ def compute_counts(
     # relaxed: same relation label, heads overlap, tails overlap; optimal one-to-one.
     n_pairs_key = np.int64(len(P) + 1)
     overlap_key = np.sort(g.astype(np.int64) * n_pairs_key + p)
-    gsort = np.lexsort((GR.label, GR.doc))
-    psort = np.lexsort((PR.label, PR.doc))
-    pgrp = PR.doc[psort] * nr + PR.label[psort]
-    ggrp = GR.doc * nr + GR.label
-    lo = np.searchsorted(pgrp, ggrp, "left")
-    hi = np.searchsorted(pgrp, ggrp, "right")
-    rg, pos = matching._expand(lo, hi)
-    rp = psort[pos] if len(pos) else pos
-    del gsort
+    # Candidates come from overlapping heads: for each overlapping (gold span, predicted span)
+    # pair, every gold relation headed by the one times every predicted relation headed by the
+    # other. Linear in the output, however long the document.
+    g_by_head = np.argsort(GR.head, kind="stable")
+    p_by_head = np.argsort(PR.head, kind="stable")
+    gh_sorted, ph_sorted = GR.head[g_by_head], PR.head[p_by_head]
+    e_lo = np.searchsorted(gh_sorted, g, "left")
+    e_hi = np.searchsorted(gh_sorted, g, "right")
+    edge, pos = matching._expand(e_lo, e_hi)
+    rg = g_by_head[pos] if len(pos) else pos
+    f_lo = np.searchsorted(ph_sorted, p[edge], "left")
+    f_hi = np.searchsorted(ph_sorted, p[edge], "right")
+    k, pos = matching._expand(f_lo, f_hi)
+    rg = rg[k] if len(k) else k
+    rp = p_by_head[pos] if len(pos) else pos
+    same = GR.label[rg] == PR.label[rp]
+    rg, rp = rg[same], rp[same]
 
     def _has(keys: np.ndarray) -> np.ndarray:
         i = np.searchsorted(overlap_key, keys)
         i = np.minimum(i, max(len(overlap_key) - 1, 0))
         return overlap_key[i] == keys if len(overlap_key) else np.zeros(len(keys), bool)
 
-    ok = _has(GR.head[rg] * n_pairs_key + PR.head[rp]) & _has(GR.tail[rg] * n_pairs_key + PR.tail[rp])
+    ok = _has(GR.tail[rg] * n_pairs_key + PR.tail[rp])
     rg, rp = rg[ok], rp[ok]
     exact_args = (
         (G.start[GR.head[rg]] == P.start[PR.head[rp]]) & (G.end[GR.head[rg]] == P.end[PR.head[rp]])

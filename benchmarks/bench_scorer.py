@@ -1,0 +1,206 @@
+"""Benchmark of the ittifaq scorer against seqeval and nervaluate on the same content.
+
+    python benchmarks/bench_scorer.py            # 10k and 100k documents (peers at 10k)
+    python benchmarks/bench_scorer.py --quick    # 1k and 10k documents, for a smoke run
+
+Synthetic predictions (~25 spans per document, one BIO layer so the peers can
+read them; ~300 tokens of text) are generated with a fixed seed. The peers get the
+content already converted to BIO tags; ittifaq gets the Document objects. Timed:
+
+1. scoring itself, documents in memory (ittifaq `score(..., n_boot=0)`, seqeval
+   `classification_report(mode="strict", scheme=IOB2)`, nervaluate `Evaluator.evaluate()`);
+2. growth from 10k to 100k documents (ittifaq);
+3. a 1,000-resample bootstrap over 10k documents;
+4. one huge document (100k spans) to show near-linear matching;
+5. the whole `ittifaq score` process (reading, validation, parsing, scoring)
+   against merely parsing the same two JSONL files with orjson;
+6. peak memory (tracemalloc) of in-memory scoring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import orjson
+
+from ittifaq.evaluate.schema import Attributes, Document, Relation, Span
+from ittifaq.evaluate.scoring import score
+
+LABELS = ("PER", "ORG", "GPE", "AGREEMENT", "CUE")
+ACTORS = ("PER", "ORG", "GPE")
+N_TOKENS = 300
+
+
+def _spans(rng: random.Random, n_tok: int, n_spans: int) -> list[tuple[int, int, str]]:
+    starts = sorted(rng.sample(range(0, n_tok - 4, 4), n_spans))
+    return [(a, a + rng.randint(0, 2), rng.choice(LABELS)) for a in starts]
+
+
+def _perturb(rng: random.Random, n_tok: int, gold: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for a, b, lab in gold:
+        r = rng.random()
+        if r < 0.7:
+            out.append((a, b, lab))
+        elif r < 0.8:
+            out.append((a, b, rng.choice(LABELS)))
+        elif r < 0.9:
+            out.append((a, min(b + 1, a + 3), lab))
+    for _ in range(2):
+        a = rng.randrange(1, n_tok - 4, 4) + 2
+        if all(not (x <= a + 1 and a <= y + 1) for x, y, _ in out):
+            out.append((a, a, rng.choice(ACTORS)))
+    return sorted(out)
+
+
+def _doc(did: str, text: str, items: list[tuple[int, int, str]], gold: bool) -> Document:
+    spans = []
+    for k, (a, b, lab) in enumerate(items):
+        attrs = Attributes(agreement_type="energy", status="signed") if lab == "AGREEMENT" else Attributes()
+        entity = f"E{k % 7}_{lab}" if (gold and lab in ACTORS) else None
+        spans.append(Span(f"T{k}", 3 * a, 3 * b + 2, text[3 * a : 3 * b + 2], lab, entity, attrs))
+    heads = [s for s in spans if s.label == "AGREEMENT"]
+    tails = [s for s in spans if s.label in ACTORS]
+    rels = [Relation(f"R{i}", "party", h.id, t.id) for i, (h, t) in enumerate((h, t) for h in heads for t in tails[:2])]
+    return Document(id=did, text=text, title=None, genre="wire", region="global", split="test", origin="original",
+                    annotators=["bench"], grounding=[], spans=spans, relations=rels)
+
+
+def make(n_docs: int, seed: int = 1) -> tuple[list[Document], list[Document], list[list[str]], list[list[str]]]:
+    rng = random.Random(seed)
+    text = " ".join(["ab"] * N_TOKENS)
+    gd, pd, gt, pt = [], [], [], []
+    for i in range(n_docs):
+        g = _spans(rng, N_TOKENS, 25)
+        p = _perturb(rng, N_TOKENS, g)
+        gd.append(_doc(f"d{i}", text, g, True))
+        pd.append(_doc(f"d{i}", text, p, False))
+        gt.append(_bio(g))
+        pt.append(_bio(p))
+    return gd, pd, gt, pt
+
+
+def _bio(spans: list[tuple[int, int, str]]) -> list[str]:
+    tags = ["O"] * N_TOKENS
+    for a, b, lab in spans:
+        tags[a] = f"B-{lab}"
+        for k in range(a + 1, b + 1):
+            tags[k] = f"I-{lab}"
+    return tags
+
+
+def timed(fn, *args, **kw) -> tuple[float, object]:  # noqa: ANN001
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def write(path: Path, docs: list[Document], gold: bool) -> None:
+    with open(path, "wb") as fh:
+        for d in docs:
+            rec = d.to_dict() if gold else {"id": d.id, "text": d.text, "spans": [s.to_dict() for s in d.spans],
+                                             "relations": [r.to_dict() for r in d.relations]}
+            fh.write(orjson.dumps(rec) + b"\n")
+
+
+def parse_only(*paths: Path) -> float:
+    t = time.perf_counter()
+    for p in paths:
+        with open(p, "rb") as fh:
+            for line in fh:
+                orjson.loads(line)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip-peers", action="store_true")
+    args = ap.parse_args()
+    small, large = (1_000, 10_000) if args.quick else (10_000, 100_000)
+
+    print(f"# ittifaq scorer benchmark (python {sys.version.split()[0]})")
+    gd, pd, gt, pt = make(small)
+    n_spans = sum(len(d.spans) for d in gd)
+    print(f"{small} documents, {n_spans} gold spans, {sum(len(d.spans) for d in pd)} predicted spans")
+    score(gd[:50], pd[:50], n_boot=0)  # warm-up (imports)
+    t_ours, rep = timed(score, gd, pd, n_boot=0)
+    print(f"ittifaq score (in memory, 5 schemes + 4 relation modes + attributes + quotes): {t_ours:.3f} s"
+          f"  strict micro F1 = {rep.spans['strict']['micro'].f1}")
+    if not args.skip_peers:
+        from nervaluate import Evaluator
+        from seqeval.metrics import classification_report
+        from seqeval.scheme import IOB2
+
+        t_seq, seq = timed(classification_report, gt, pt, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        print(f"seqeval classification_report (strict, IOB2): {t_seq:.3f} s  micro F1 = {seq['micro avg']['f1-score']:.6f}"
+              f"  -> ittifaq is {t_seq / t_ours:.1f}x faster")
+        t_ner, ner = timed(lambda: Evaluator(gt, pt, tags=list(LABELS), loader="list").evaluate())
+        print(f"nervaluate Evaluator.evaluate (4 schemes): {t_ner:.3f} s  strict F1 = {ner['overall']['strict'].f1:.6f}"
+              f"  -> ittifaq is {t_ner / t_ours:.1f}x faster")
+        print(f"ratio vs the faster peer: {min(t_seq, t_ner) / t_ours:.1f}x")
+
+    tracemalloc.start()
+    score(gd, pd, n_boot=0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak memory of in-memory scoring ({small} docs, tracemalloc): {peak / 2**20:.1f} MiB")
+
+    t_boot, _ = timed(score, gd, pd, n_boot=1000)
+    print(f"score with a 1,000-resample bootstrap over {small} documents: {t_boot:.3f} s (bootstrap itself {t_boot - t_ours:.3f} s)")
+
+    gd2, pd2, _, _ = make(large, seed=2)
+    t_large, _ = timed(score, gd2, pd2, n_boot=0)
+    print(f"growth: {small} docs {t_ours:.3f} s -> {large} docs {t_large:.3f} s ({t_large / t_ours:.1f}x for {large // small}x documents)")
+    del gd2, pd2
+
+    # One huge document: all spans of 4,000 documents laid end to end.
+    huge_n = 4_000
+    hg, hp = gd[:huge_n], pd[:huge_n]
+    text = " ".join(d.text for d in hg)
+    step = len(hg[0].text) + 1
+
+    def concat(docs: list[Document], gold: bool) -> Document:
+        spans, rels = [], []
+        for i, d in enumerate(docs):
+            for s in d.spans:
+                spans.append(Span(f"{i}.{s.id}", s.start + i * step, s.end + i * step, s.text, s.label, s.entity, s.attributes))
+            rels += [Relation(f"{i}.{r.id}", r.label, f"{i}.{r.head}", f"{i}.{r.tail}") for r in d.relations]
+        return Document(id="huge", text=text, split="test", spans=spans, relations=rels)
+
+    big_g, big_p = concat(hg, True), concat(hp, False)
+    t_huge, _ = timed(score, [big_g], [big_p], n_boot=0)
+    t_many, _ = timed(score, hg, hp, n_boot=0)
+    print(f"one document of {len(big_g.spans)} spans ({len(text)} characters): {t_huge:.3f} s"
+          f" (the same spans as {huge_n} documents: {t_many:.3f} s)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        gpath, ppath = Path(tmp) / "test.jsonl", Path(tmp) / "pred.jsonl"
+        write(gpath, gd, True)
+        write(ppath, pd, False)
+        size = (gpath.stat().st_size + ppath.stat().st_size) / 2**20
+        t_parse = min(parse_only(gpath, ppath) for _ in range(3))
+        print(f"parse-only baseline (orjson, both files, {size:.1f} MiB): {t_parse:.3f} s")
+        for boot in ("0", "1000"):
+            cmd = [sys.executable, "-c", "from ittifaq.evaluate.cli import main; main()", "score", "--gold", str(gpath),
+                   "--pred", str(ppath), "--n-boot", boot, "--format", "json", "--out", str(Path(tmp) / "r.json")]
+            t_proc, res = timed(subprocess.run, cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                print(res.stderr[:2000])
+            print(f"whole `ittifaq score` process, --n-boot {boot}: {t_proc:.3f} s = {t_proc / t_parse:.1f}x the parse-only time")
+        from ittifaq.evaluate.corpus_io import read_documents
+
+        t_read, _ = timed(read_documents, [gpath])
+        t_read_p, _ = timed(read_documents, [ppath], predictions=True)
+        print(f"  of which read_documents (validation + parsing): gold {t_read:.3f} s, predictions {t_read_p:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
