@@ -1,7 +1,9 @@
 """Inter-annotator agreement of the corpus: first annotation vs blind second annotation.
 
 The blind annotations live in `corpus/agreement/blind/<id>.txt` (same authoring
-format, same text). Agreement is the project's own scorer run with the first
+format, same text); the first annotations, frozen as they were before
+adjudication, in `corpus/agreement/first/<id>.txt`, so the figures stay
+reproducible after the gold sources are corrected. Agreement is the project's own scorer run with the first
 annotation as reference: F1 is symmetric under swapping reference and candidate,
 so one direction gives the pairwise F1 (precision and recall of both directions
 are kept in the JSON).
@@ -31,7 +33,10 @@ def paired_documents(corpus_dir: Path) -> tuple[list[Document], list[Document]]:
     if errors:
         raise InputError("blind annotations do not compile:\n" + "\n".join(errors))
     ids = {d.id for d in blind}
-    first, errors = compile_sources([corpus_dir / "sources" / f"{i}.txt" for i in sorted(ids)])
+    missing = [i for i in sorted(ids) if not (corpus_dir / "agreement" / "first" / f"{i}.txt").exists()]
+    if missing:
+        raise InputError(f"no frozen first annotation in agreement/first/ for: {', '.join(missing)}")
+    first, errors = compile_sources([corpus_dir / "agreement" / "first" / f"{i}.txt" for i in sorted(ids)])
     if errors:
         raise InputError("first annotations do not compile:\n" + "\n".join(errors))
     by_id = {d.id: d for d in first}
