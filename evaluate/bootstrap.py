@@ -44,20 +44,40 @@ def _weights(rng: np.random.Generator, n_docs: int, b: int) -> np.ndarray:
     return np.bincount(flat, minlength=b * n_docs).reshape(b, n_docs).astype(np.float64)
 
 
+def _distinct_columns(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct non-zero columns of `m` and, per original column, its index there (-1: all zero)."""
+    nonzero = np.flatnonzero(m.any(axis=0))
+    if len(nonzero) == 0:
+        return m[:, :0], np.full(m.shape[1], -1)
+    uniq, inverse = np.unique(np.ascontiguousarray(m[:, nonzero].T), axis=0, return_inverse=True)
+    where = np.full(m.shape[1], -1)
+    where[nonzero] = np.asarray(inverse).ravel()
+    return np.ascontiguousarray(uniq.T), where
+
+
 def resampled_sums(matrices: list[np.ndarray], n_boot: int, seed: int) -> list[np.ndarray]:
-    """Bootstrap sums [n_boot, columns] of each matrix, all with the same resamples (paired)."""
+    """Bootstrap sums [n_boot, columns] of each matrix, all with the same resamples (paired).
+
+    Only distinct non-zero columns are multiplied (many count columns are empty or
+    repeat another, e.g. correct on the gold and on the predicted side), in float32
+    when every possible sum stays an exact integer there (< 2**24).
+    """
     n_docs = matrices[0].shape[0]
-    out = [np.empty((n_boot, m.shape[1])) for m in matrices]
+    out = [np.zeros((n_boot, m.shape[1])) for m in matrices]
     if n_boot == 0 or n_docs == 0:
-        for o in out:
-            o.fill(0.0)
         return out
+    reduced = [_distinct_columns(m) for m in matrices]
+    exact32 = all(float(np.abs(m).max(initial=0)) * n_docs < 2**24 for m in matrices)
+    dtype = np.float32 if exact32 else np.float64
+    reduced = [(u.astype(dtype), where) for u, where in reduced]
     rng = np.random.default_rng(seed)
     for lo in range(0, n_boot, CHUNK):
         b = min(CHUNK, n_boot - lo)
-        w = _weights(rng, n_docs, b)
-        for m, o in zip(matrices, out, strict=True):
-            o[lo : lo + b] = w @ m
+        w = _weights(rng, n_docs, b).astype(dtype)
+        for (u, where), o in zip(reduced, out, strict=True):
+            prod = (w @ u).astype(np.float64)
+            cols = where >= 0
+            o[lo : lo + b, cols] = prod[:, where[cols]]
     return out
 
 

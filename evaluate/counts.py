@@ -15,6 +15,7 @@ Count layouts (the last axis):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,7 @@ class DocCounts:
     span_duplicates: np.ndarray  # [n]
     relation_duplicates: np.ndarray  # [n]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    gold_digest: str = ""
 
     def blocks(self) -> dict[str, np.ndarray]:
         """Every count array by a stable name, each with documents on axis 0."""
@@ -156,10 +158,12 @@ def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) ->
     # Rows renumbered to the kept ones; every id (even a duplicate's) maps to its canonical row.
     new_index = np.cumsum(keep) - 1
     canon_new = new_index[canon] if n else canon
+    # Span ids are needed only to resolve relations: build the lookup for documents that have any.
+    rows_list = canon_new.tolist()
     row_of: list[dict[str, int]] = []
     base = 0
-    for d, k in zip(docs, sizes, strict=False):
-        row_of.append({s.id: int(canon_new[base + i]) for i, s in enumerate(d.spans)})
+    for d, k in zip(docs, sizes, strict=True):
+        row_of.append(dict(zip([s.id for s in d.spans], rows_list[base : base + k], strict=True)) if d.relations else {})
         base += k
     dup = np.bincount(doc[~keep], minlength=len(docs)) if n else np.zeros(len(docs), np.int64)
     kept_idx = np.flatnonzero(keep)
@@ -209,10 +213,22 @@ def _per_doc(doc: np.ndarray, label: np.ndarray, status: np.ndarray, n_docs: int
     return np.bincount(flat, minlength=n_docs * n_labels * n_status).reshape(n_docs, n_labels, n_status)
 
 
-def _row_keys(*cols: np.ndarray) -> np.ndarray:
-    """One sortable key per row of int64 columns (rows compare equal iff all columns do)."""
-    a = np.ascontiguousarray(np.stack([np.asarray(c, np.int64) for c in cols], axis=1)) if len(cols[0]) else np.zeros((0, len(cols)), np.int64)
-    return a.view(np.dtype((np.void, 8 * len(cols)))).ravel()
+def _pair_keys(g_cols: list[np.ndarray], p_cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact integer keys for rows of two tables: equal keys iff all columns are equal."""
+    n_g = len(g_cols[0])
+    cols = [np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64)]) for a, b in zip(g_cols, p_cols, strict=True)]
+    n = len(cols[0])
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(cols[::-1])
+    new = np.zeros(n, bool)
+    new[0] = True
+    for c in cols:
+        cs = c[order]
+        new[1:] |= cs[1:] != cs[:-1]
+    ids = np.empty(n, np.int64)
+    ids[order] = np.cumsum(new) - 1
+    return ids[:n_g], ids[n_g:]
 
 
 def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -311,11 +327,15 @@ def compute_counts(
     # Relations.
     nr = len(RELATION_LABELS)
     relations: dict[str, np.ndarray] = {}
-    gk = _row_keys(GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], G.start[GR.tail], G.end[GR.tail], G.label[GR.tail])
-    pk = _row_keys(PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], P.start[PR.tail], P.end[PR.tail], P.label[PR.tail])
+    gk, pk = _pair_keys(
+        [GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], G.start[GR.tail], G.end[GR.tail], G.label[GR.tail]],
+        [PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], P.start[PR.tail], P.end[PR.tail], P.label[PR.tail]],
+    )
     relations["strict"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
-    gk = _row_keys(GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.start[GR.tail], G.end[GR.tail])
-    pk = _row_keys(PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.start[PR.tail], P.end[PR.tail])
+    gk, pk = _pair_keys(
+        [GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.start[GR.tail], G.end[GR.tail]],
+        [PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.start[PR.tail], P.end[PR.tail]],
+    )
     relations["boundaries"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
 
     # relaxed: same relation label, heads overlap, tails overlap; optimal one-to-one.
@@ -366,8 +386,10 @@ def compute_counts(
     pred_to_gold[p[strict_pairs]] = g[strict_pairs]
     tail_gold = pred_to_gold[PR.tail] if len(PR.tail) else PR.tail
     p_cluster = np.where(tail_gold >= 0, g_cluster[np.maximum(tail_gold, 0)] if len(G) else -1, -(10**12) - PR.tail)
-    gk = _row_keys(GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], g_cluster[GR.tail])
-    pk = _row_keys(PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], p_cluster)
+    gk, pk = _pair_keys(
+        [GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], g_cluster[GR.tail]],
+        [PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], p_cluster],
+    )
     relations["entity"], _, ent_g_hit = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
     ent_found = np.isin(gk, gk[ent_g_hit])
 
@@ -430,6 +452,12 @@ def compute_counts(
         span_duplicates=P.n_duplicates,
         relation_duplicates=PR.n_duplicates,
     )
+    digest = hashlib.sha256()
+    digest.update("\x00".join(d.id for d in gold_docs).encode("utf-8"))
+    digest.update("\x00".join(d.text or "" for d in gold_docs).encode("utf-8"))
+    for arr in (G.doc, G.start, G.end, G.label, G.entity, G.attrs, GR.doc, GR.label, GR.head, GR.tail):
+        digest.update(np.ascontiguousarray(arr, np.int64).tobytes())
+    counts.gold_digest = digest.hexdigest()
     if collect_errors:
         counts.errors = _errors(gold_docs, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
     return counts

@@ -6,8 +6,9 @@ In the spirit of sacreBLEU, e.g.::
 
 * ittifaq: toolkit version; schema: schema version;
 * gold: first 12 hex digits of the SHA-256 of the gold file bytes (several files:
-  of their bytes concatenated in the order given; Python API without a path: of the
-  canonical JSON lines of the gold documents sorted by id);
+  of their bytes concatenated in the order given); from the Python API without a
+  path, of the gold content (ids, texts, span offsets, labels, entity and attribute
+  codes, relations, in the order given);
 * split: the gold split (the documents' `split` field, `mixed` if several, `none` if unset);
 * spans / rel: the span schemes and relation modes reported;
 * norm: orthographic normalization of the text check (none | arabic);
@@ -20,26 +21,19 @@ import hashlib
 import os
 from collections.abc import Iterable
 
-import orjson
-
 from ittifaq import __version__
 from ittifaq.evaluate.schema import SCHEMA_VERSION, Document
 
 FIELDS: tuple[str, ...] = ("ittifaq", "schema", "gold", "split", "spans", "rel", "norm", "boot", "seed")
 
 
-def gold_hash(paths: Iterable[str | os.PathLike[str]] | None = None, docs: list[Document] | None = None) -> str:
-    """SHA-256 prefix (12 hex) of the gold file bytes, or of the canonical records."""
+def gold_hash(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """SHA-256 prefix (12 hex) of the gold file bytes."""
     h = hashlib.sha256()
-    if paths:
-        for path in paths:
-            with open(path, "rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    h.update(block)
-    else:
-        for d in sorted(docs or [], key=lambda d: d.id):
-            h.update(orjson.dumps(d.to_dict(), option=orjson.OPT_SORT_KEYS))
-            h.update(b"\n")
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()[:12]
 
 
