@@ -62,7 +62,10 @@ def corpus_stats(docs: Iterable[Document]) -> dict[str, Any]:
             if s.label == "AGREEMENT":
                 parties_per_agreement[party_count[s.id]] += 1
     n_quotes = spans["QUOTE"]
+    from ittifaq.evaluate.hard_cases import hard_case_counts
+
     return {
+        "hard_cases": hard_case_counts(docs),
         "documents": len(docs),
         "words": words,
         "spans": dict(spans),
@@ -110,6 +113,10 @@ def stats_table(result: dict[str, Any]) -> str:
     lines += _block("regions", result["regions"])
     lines += _block("splits", result["splits"])
     lines += _block("coverage", result["coverage"])
+    lines += _block(
+        "hard cases (occurrences / documents)",
+        {k: f"{v['occurrences']} / {v['documents']}" for k, v in result.get("hard_cases", {}).items()},
+    )
     return "\n".join(lines)
 
 
@@ -152,5 +159,9 @@ def stats_markdown(result: dict[str, Any]) -> str:
             ("documents with a quote", cov["documents_with_quote"]),
             ("agreements with 3+ parties", cov["agreements_with_3plus_parties"]),
         ],
+    )
+    lines += _md_table(
+        ("hard case (guidelines §6; heuristic counts, see evaluate/hard_cases.py)", "occurrences", "documents"),
+        [(k.replace("_", " "), v["occurrences"], v["documents"]) for k, v in result.get("hard_cases", {}).items()],
     )
     return "\n".join(lines).rstrip() + "\n"
