@@ -21,9 +21,22 @@ SCHEME_ORDER = ("strict", "exact", "partial", "type", "clitic")
 _COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
 
 
+def _native_complex_text() -> bool:
+    """Whether this matplotlib lays text out with libraqm (3.11+), which joins and orders Arabic itself.
+
+    Pre-shaping on top of libraqm would reverse the text twice, so it is done only
+    for older builds that draw code points one by one, left to right.
+    """
+    try:
+        from matplotlib import ft2font
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(getattr(ft2font, "__libraqm_version__", ""))
+
+
 def shape(text: str) -> str:
-    """Text as matplotlib must draw it: Arabic joined and in visual (left-to-right) order."""
-    if not _ARABIC.search(text):
+    """Text as matplotlib must receive it to draw Arabic joined and right-to-left."""
+    if not _ARABIC.search(text) or _native_complex_text():
         return text
     import arabic_reshaper
     from bidi.algorithm import get_display

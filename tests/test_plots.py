@@ -26,7 +26,17 @@ def _no_glyph_warnings(record) -> None:
     assert missing == []
 
 
-def test_shape_joins_and_orders_arabic():
+def test_shape_leaves_arabic_to_a_libraqm_matplotlib(monkeypatch):
+    from ittifaq.evaluate import plots
+
+    monkeypatch.setattr(plots, "_native_complex_text", lambda: True)
+    assert shape("اتفاق") == "اتفاق", "matplotlib 3.11+ joins and orders Arabic itself; pre-shaping would reverse it twice"
+
+
+def test_shape_joins_and_orders_arabic_for_older_matplotlib(monkeypatch):
+    from ittifaq.evaluate import plots
+
+    monkeypatch.setattr(plots, "_native_complex_text", lambda: False)
     out = shape("اتفاق")
     assert all(0xFE70 <= ord(c) <= 0xFEFF for c in out), "presentation (joined) forms"
     assert len(out) == 5
