@@ -208,6 +208,30 @@ def render_markdown(result: BenchmarkResult, n_examples: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def readme_block(markdown: str) -> str:
+    """The README's results section: benchmark.md without its title, headings one level down."""
+    lines = markdown.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(("#" + ln) if ln.startswith("## ") else ln for ln in lines).strip() + "\n"
+
+
+def update_readme(readme: str | Path, markdown: str) -> bool:
+    """Replace the README's results block with the new benchmark tables; False if it has no block."""
+    from ittifaq.evaluate.corpus_build import replace_block
+    from ittifaq.evaluate.reading import write_text_atomic
+
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    write_text_atomic(path, replace_block(text, README_START, README_END, readme_block(markdown)))
+    return True
+
+
 def error_examples(result: BenchmarkResult, n: int) -> list[str]:
     """A few errors of each kind for the system with the best headline span F1."""
     if not result.systems:

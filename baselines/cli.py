@@ -70,7 +70,10 @@ def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: b
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples for the CIs.")
 @click.option("--seed", type=int, default=12345, show_default=True, help="Bootstrap seed.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tuple[str, ...], n_boot: int, seed: int, quiet: bool) -> None:
+@click.option("--readme", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Also regenerate the results block of this README (between <!-- results:start/end -->).")
+def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tuple[str, ...], n_boot: int, seed: int, quiet: bool,
+              readme: str | None) -> None:
     """Train every baseline on train, select on validation, score on test; print and write the leaderboard."""
     from rich.console import Console
     from rich.table import Table
@@ -88,6 +91,13 @@ def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tupl
     console.print(table)
     click.echo(f"signature: {result.signature}")
     click.echo(f"wrote {Path(out_dir) / 'benchmark.json'} and {Path(out_dir) / 'benchmark.md'}")
+    if readme:
+        from ittifaq.baselines.benchmark import update_readme
+
+        markdown = (Path(out_dir) / "benchmark.md").read_text(encoding="utf-8")
+        if not update_readme(readme, markdown):
+            raise click.ClickException(f"{readme} has no <!-- results:start --> … <!-- results:end --> block")
+        click.echo(f"updated the results block of {readme}")
 
 
 @click.command()

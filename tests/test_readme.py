@@ -1,0 +1,24 @@
+"""The README keeps its promises: the two commands, and results that match results/."""
+
+from __future__ import annotations
+
+import re
+
+from tests_support import REPO
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    block = readme.split("<!-- ci:test-command -->", 1)[1]
+    command = re.search(r"```bash\n(.+?)\n```", block, re.S).group(1)
+    assert "pytest" in command and "<!-- ci:test-command -->" in ci
+
+
+def test_readme_results_match_the_benchmark():
+    from ittifaq.baselines.benchmark import readme_block
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- results:start -->\n", 1)[1].split("<!-- results:end -->", 1)[0]
+    generated = readme_block((REPO / "results" / "benchmark.md").read_text(encoding="utf-8"))
+    assert block == generated
