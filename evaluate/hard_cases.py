@@ -37,15 +37,31 @@ def clitic_attached(doc: Document, s: Span) -> bool:
     return s.label in ACTOR_LABELS and _word_prefix(doc.text or "", s.start) in PROCLITIC_CLUSTERS
 
 
-def glued(doc: Document, s: Span) -> bool:
-    """An actor glued to a neighbouring word by a missing space (more than a proclitic before, or letters after)."""
+def glued(doc: Document, s: Span, vocabulary: frozenset[str] = frozenset()) -> bool:
+    """An actor glued to a neighbouring word by a missing space.
+
+    Either the written word holding the span starts with more than a proclitic (وأكدبوتين) or
+    goes on after it, or a word inside the span splits into two words that both occur elsewhere
+    in the corpus (الولاياتالمتحدة = الولايات + المتحدة) or holds a word-final ة inside it.
+    """
     text = doc.text or ""
     if s.label not in ACTOR_LABELS:
         return False
     before = _word_prefix(text, s.start)
     after = bool(s.end < len(text) and _ARABIC.match(text[s.end]) and _ARABIC.match(text[s.end - 1]))
-    inner = " " not in s.text and len(s.text) > 12 and s.text.count("ال") >= 2
+    inner = any(_splits_in_two(tok, vocabulary) for tok in s.text.split())
     return (before != "" and before not in PROCLITIC_CLUSTERS) or after or inner
+
+
+def _splits_in_two(tok: str, vocabulary: frozenset[str]) -> bool:
+    if "ة" in tok[:-1]:  # ta marbuta only ends words
+        return True
+    return any(tok[:i] in vocabulary and tok[i:] in vocabulary for i in range(3, len(tok) - 2))
+
+
+def _vocabulary(docs: list[Document]) -> frozenset[str]:
+    words = Counter(w for d in docs for w in re.findall(r"[\u0621-\u064A]+", d.text or ""))
+    return frozenset(w for w, n in words.items() if len(w) >= 3 and n >= 2)
 
 
 def _norm(t: str) -> str:
@@ -70,6 +86,8 @@ def hard_case_counts(docs: Iterable[Document]) -> dict[str, int]:
     """Occurrences of each hard case over the corpus (and how many documents show it)."""
     counts: Counter[str] = Counter()
     doc_counts: Counter[str] = Counter()
+    docs = list(docs)
+    vocabulary = _vocabulary(docs)
     for d in docs:
         text = d.text or ""
         spans = d.span_by_id()
@@ -77,7 +95,7 @@ def hard_case_counts(docs: Iterable[Document]) -> dict[str, int]:
         for s in d.spans:
             if clitic_attached(d, s):
                 seen["clitic_attached_names"] += 1
-            if glued(d, s):
+            if glued(d, s, vocabulary):
                 seen["glued_words"] += 1
             if s.label in ACTOR_LABELS and _LATIN.search(s.text):
                 seen["latin_script_names"] += 1
