@@ -98,3 +98,11 @@ def test_score_does_not_import_heavy_libraries(files):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "HEAVY []" in r.stdout
+
+
+def test_score_plot_writes_a_png(files):
+    pytest.importorskip("ittifaq.evaluate.plots")
+    gold, pred, tmp = files
+    r = CliRunner().invoke(cli, ["score", "--gold", str(gold), "--pred", str(pred), "--n-boot", "20", "--plot", str(tmp / "s.png")])
+    assert r.exit_code == 0, r.output
+    assert (tmp / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
