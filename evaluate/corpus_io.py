@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ittifaq.evaluate.reading import InputError, iter_records, jsonl_files
+from ittifaq.evaluate.reading import InputError, jsonl_files
 from ittifaq.evaluate.schema import SPLITS, Document
 from ittifaq.evaluate.validation import iter_problems
 
@@ -18,16 +18,17 @@ MAX_PROBLEMS_SHOWN = 50
 
 
 def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> list[Document]:
-    """Validate, then parse; bad input raises InputError listing the problems (never a partial list)."""
+    """Parse and validate in one pass; bad input raises InputError listing the problems (never a partial list)."""
     paths = list(paths)
-    problems = list(iter_problems(paths, predictions=predictions))
+    docs: list[Document] = []
+    problems = list(iter_problems(paths, predictions=predictions, collect=docs))
     if problems:
         shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN
         tail = f"\n… and {more} more (run `ittifaq validate{' --predictions' if predictions else ''}` for all)" if more > 0 else ""
         kind = "prediction" if predictions else "gold"
         raise InputError(f"{len(problems)} problem(s) in the {kind} input:\n{shown}{tail}")
-    return [Document.from_dict(ln.record) for ln in iter_records(paths)]
+    return docs
 
 
 def corpus_files(split: str | None = None, path: str | os.PathLike[str] | None = None) -> list[Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 from ittifaq.evaluate import schema as S
 from ittifaq.evaluate.reading import iter_lines, jsonl_files
+from ittifaq.evaluate.schema import Document
 
 
 @dataclass(slots=True, frozen=True)
@@ -54,6 +56,111 @@ def _structure_validator(predictions: bool) -> Draft202012Validator:
     if predictions not in _VALIDATORS:
         _VALIDATORS[predictions] = Draft202012Validator(S.json_schema(predictions=predictions))
     return _VALIDATORS[predictions]
+
+
+_DOC_ID = re.compile(S.DOC_ID_PATTERN)
+_ITEM_ID = re.compile(S.ITEM_ID_PATTERN)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_GOLD_DOC_KEYS = frozenset(S.DOC_KEYS)
+_PRED_DOC_KEYS = frozenset(S.DOC_KEYS) | {"text_sha256"}
+_SPAN_KEYS = frozenset(S.SPAN_KEYS)
+_PRED_SPAN_REQUIRED = frozenset(("id", "start", "end", "label"))
+_REL_KEYS = frozenset(S.RELATION_KEYS)
+_ATTR_KEYS = frozenset(S.ATTRIBUTE_KEYS)
+_ATTR_VALUES = {name: frozenset(values) | {None} for name, (_, values) in S.ATTRIBUTES.items()}
+_SPAN_LABELS = frozenset(S.SPAN_LABELS)
+_ATTRS_OF_LABEL: dict[str, tuple[str, ...]] = {
+    label: tuple(name for name, (owner, _) in S.ATTRIBUTES.items() if owner == label) for label in S.SPAN_LABELS
+}
+_REL_LABELS = frozenset(S.RELATION_LABELS)
+_ENUMS = {
+    "genre": frozenset(S.GENRES) | {None},
+    "region": frozenset(S.REGIONS) | {None},
+    "split": frozenset(S.SPLITS) | {None},
+    "origin": frozenset(S.ORIGINS) | {None},
+}
+
+
+def _is_str_list(x: Any) -> bool:
+    return type(x) is list and all(type(v) is str for v in x)
+
+
+def structure_ok(record: dict[str, Any], predictions: bool) -> bool:
+    """A fast, conservative check of the JSON Schema: True only if the schema surely holds.
+
+    jsonschema is exact but slow (it dominated `ittifaq score` on large files), so it
+    runs only for records this check rejects, to explain what is wrong. Anything
+    unusual (a float offset such as 3.0, say) falls through to jsonschema, which decides.
+    """
+    keys = record.keys()
+    if predictions:
+        if not keys <= _PRED_DOC_KEYS or not {"id", "spans", "relations"} <= keys:
+            return False
+        sha = record.get("text_sha256")
+        if "text_sha256" in record and (type(sha) is not str or not _SHA.match(sha)):
+            return False
+    elif keys != _GOLD_DOC_KEYS:
+        return False
+    doc_id = record["id"]
+    if type(doc_id) is not str or not _DOC_ID.match(doc_id):
+        return False
+    if "text" in record and type(record["text"]) is not str:
+        return False
+    if "title" in record and record["title"] is not None and type(record["title"]) is not str:
+        return False
+    date = record.get("date")
+    if date is not None and (type(date) is not str or not _DATE.match(date)):
+        return False
+    for key, allowed in _ENUMS.items():
+        if key in record and (record[key].__class__ not in (str, type(None)) or record[key] not in allowed):
+            return False
+    for key in ("grounding", "annotators"):
+        if key in record and not _is_str_list(record[key]):
+            return False
+    spans, relations = record["spans"], record["relations"]
+    if type(spans) is not list or type(relations) is not list:
+        return False
+    for sp in spans:
+        if type(sp) is not dict:
+            return False
+        sk = sp.keys()
+        if predictions:
+            if not sk <= _SPAN_KEYS or not _PRED_SPAN_REQUIRED <= sk:
+                return False
+        elif sk != _SPAN_KEYS:
+            return False
+        sid, start, end, label = sp["id"], sp["start"], sp["end"], sp["label"]
+        if type(sid) is not str or not _ITEM_ID.match(sid):
+            return False
+        if type(start) is not int or type(end) is not int or start < 0 or end < 1:
+            return False
+        if label.__class__ is not str or label not in _SPAN_LABELS:
+            return False
+        if "text" in sp and type(sp["text"]) is not str:
+            return False
+        ent = sp.get("entity")
+        if ent is not None and type(ent) is not str:
+            return False
+        if "attributes" in sp:
+            attrs = sp["attributes"]
+            if type(attrs) is not dict:
+                return False
+            ak = attrs.keys()
+            if (not predictions and ak != _ATTR_KEYS) or not ak <= _ATTR_KEYS:
+                return False
+            for name, value in attrs.items():
+                if value.__class__ not in (str, type(None)) or value not in _ATTR_VALUES[name]:
+                    return False
+    for rel in relations:
+        if type(rel) is not dict or rel.keys() != _REL_KEYS:
+            return False
+        rid, label, head, tail = rel["id"], rel["label"], rel["head"], rel["tail"]
+        if type(rid) is not str or not _ITEM_ID.match(rid):
+            return False
+        if label.__class__ is not str or label not in _REL_LABELS or type(head) is not str or type(tail) is not str:
+            return False
+    return True
 
 
 def _json_path(path: Iterable[Any]) -> str:
@@ -93,7 +200,7 @@ def check_record(
     def add(rule: str, message: str, item: str | None = None, field: str | None = None) -> None:
         problems.append(Problem(path, line, doc_id, item, field, rule, message))
 
-    structural = sorted(
+    structural = [] if structure_ok(record, predictions) else sorted(
         _structure_validator(predictions).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))
     )
     broken_paths: set[tuple[Any, ...]] = set()
@@ -133,45 +240,49 @@ def check_record(
         if not isinstance(s, dict) or ("spans", i) in broken_paths:
             continue
         sid = s.get("id")
-        item = f"span {sid}"
         label = s.get("label")
         span_labels.setdefault(sid, label)
         start, end = s.get("start"), s.get("end")
         if isinstance(start, int) and isinstance(end, int):
             if start < 0 or end < 0:
-                add("bad-offsets", f"negative offset ({start}, {end})", item, f"spans[{i}].start")
+                add("bad-offsets", f"negative offset ({start}, {end})", f"span {sid}", f"spans[{i}].start")
             elif start > end:
-                add("bad-offsets", f"start {start} is after end {end}", item, f"spans[{i}].start")
+                add("bad-offsets", f"start {start} is after end {end}", f"span {sid}", f"spans[{i}].start")
             elif start == end:
-                add("bad-offsets", f"empty span (start = end = {start})", item, f"spans[{i}].end")
+                add("bad-offsets", f"empty span (start = end = {start})", f"span {sid}", f"spans[{i}].end")
             elif isinstance(text, str) and end > len(text):
-                add("bad-offsets", f"end {end} is beyond the text ({len(text)} characters)", item, f"spans[{i}].end")
+                add("bad-offsets", f"end {end} is beyond the text ({len(text)} characters)", f"span {sid}", f"spans[{i}].end")
             elif isinstance(text, str):
                 surface = text[start:end]
                 if "text" in s and s["text"] != surface:
                     add(
                         "text-mismatch",
                         f"span text {s['text']!r} differs from text[{start}:{end}] = {surface!r}",
-                        item,
+                        f"span {sid}",
                         f"spans[{i}].text",
                     )
                 if not predictions and surface != surface.strip():
-                    add("span-whitespace", "span starts or ends with white space", item, f"spans[{i}]")
+                    add("span-whitespace", "span starts or ends with white space", f"span {sid}", f"spans[{i}]")
         entity = s.get("entity")
         if label in S.ACTOR_LABELS:
             if entity is None and not predictions:
-                add("entity-missing", f"actor span ({label}) has no entity (coreference) id", item, f"spans[{i}].entity")
+                add("entity-missing", f"actor span ({label}) has no entity (coreference) id", f"span {sid}", f"spans[{i}].entity")
             if isinstance(entity, str):
                 entity_labels.setdefault(entity, set()).add(label)
         elif entity is not None:
-            add("entity-on-non-actor", f"entity {entity!r} set on a {label} span; only actors corefer", item, f"spans[{i}].entity")
-        attrs = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
-        for name, (owner, _) in S.ATTRIBUTES.items():
-            value = attrs.get(name)
-            if value is not None and label != owner:
-                add("attribute-on-wrong-label", f"attribute {name}={value!r} belongs on {owner} spans, not {label}", item, f"spans[{i}].attributes.{name}")
-            if value is None and label == owner and not predictions:
-                add("attribute-missing", f"{label} span needs attribute {name}", item, f"spans[{i}].attributes.{name}")
+            add("entity-on-non-actor", f"entity {entity!r} set on a {label} span; only actors corefer", f"span {sid}", f"spans[{i}].entity")
+        attrs = s.get("attributes")
+        if not isinstance(attrs, dict):
+            attrs = {}
+        owned = _ATTRS_OF_LABEL.get(label, ())
+        for name, value in attrs.items():
+            if value is not None and name not in owned and name in S.ATTRIBUTES:
+                owner = S.ATTRIBUTES[name][0]
+                add("attribute-on-wrong-label", f"attribute {name}={value!r} belongs on {owner} spans, not {label}", f"span {sid}", f"spans[{i}].attributes.{name}")
+        if not predictions:
+            for name in owned:
+                if attrs.get(name) is None:
+                    add("attribute-missing", f"{label} span needs attribute {name}", f"span {sid}", f"spans[{i}].attributes.{name}")
     if not predictions:
         for entity, labels in entity_labels.items():
             if len(labels) > 1:
@@ -214,8 +325,14 @@ def check_record(
     return problems
 
 
-def iter_problems(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> Iterator[Problem]:
-    """Stream every problem in the JSONL files under `paths`."""
+def iter_problems(
+    paths: Iterable[str | os.PathLike[str]], predictions: bool = False, collect: list[Document] | None = None
+) -> Iterator[Problem]:
+    """Stream every problem in the JSONL files under `paths`.
+
+    With `collect`, each record that passes is also appended to it as a Document, so
+    callers parse each line once (a caller must discard `collect` if any problem came).
+    """
     seen: dict[str, str] = {}
     for f in jsonl_files(paths):
         file_split = None if predictions else _split_of_file(str(f))
@@ -226,7 +343,10 @@ def iter_problems(paths: Iterable[str | os.PathLike[str]], predictions: bool = F
                 if ln.record is None:
                     continue
             record = ln.record
-            yield from check_record(record, ln.path, ln.lineno, predictions)
+            found = check_record(record, ln.path, ln.lineno, predictions)
+            yield from found
+            if collect is not None and not found:
+                collect.append(Document.from_dict(record))
             doc_id = record.get("id")
             if isinstance(doc_id, str):
                 if doc_id in seen:

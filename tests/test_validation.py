@@ -144,3 +144,55 @@ def test_bundled_corpus_is_valid():
     from ittifaq.evaluate.corpus_io import CORPUS_DATA
 
     assert validate_paths([CORPUS_DATA]) == []
+
+
+def _mutations(record):
+    """Single-fault variants of a record, touching every level of the structure."""
+    import copy
+
+    values = [None, 1, 1.0, True, "x", "", [], {}, ["x"], -1, 0, "PER", "signed", "a" * 64]
+    for key in list(record):
+        for v in values:
+            r = copy.deepcopy(record)
+            r[key] = v
+            yield r
+        r = copy.deepcopy(record)
+        del r[key]
+        yield r
+    r = copy.deepcopy(record)
+    r["extra"] = 1
+    yield r
+    for i in range(min(3, len(record["spans"]))):
+        for key in list(record["spans"][i]):
+            for v in values:
+                r = copy.deepcopy(record)
+                r["spans"][i][key] = v
+                yield r
+            r = copy.deepcopy(record)
+            del r["spans"][i][key]
+            yield r
+        for key in list(record["spans"][i]["attributes"]):
+            for v in values:
+                r = copy.deepcopy(record)
+                r["spans"][i]["attributes"][key] = v
+                yield r
+    for i in range(min(2, len(record["relations"]))):
+        for key in list(record["relations"][i]):
+            for v in values:
+                r = copy.deepcopy(record)
+                r["relations"][i][key] = v
+                yield r
+
+
+def test_fast_structure_check_never_accepts_what_the_schema_rejects(gold_record):
+    from ittifaq.evaluate.validation import _structure_validator, structure_ok
+
+    n = 0
+    for predictions in (False, True):
+        schema = _structure_validator(predictions)
+        assert structure_ok(gold_record, predictions) and not list(schema.iter_errors(gold_record))
+        for r in _mutations(gold_record):
+            if structure_ok(r, predictions):
+                assert not list(schema.iter_errors(r)), r
+                n += 1
+    assert n > 0
