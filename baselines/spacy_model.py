@@ -1,23 +1,33 @@
 """The `spacy` baseline: a blank Arabic spaCy pipeline trained from scratch on the shared tokens.
 
-Pipeline (small widths so it trains on 2 CPU cores in a few minutes):
-- `tok2vec`: MultiHashEmbed over NORM (our normalized word), PREFIX, SUFFIX, SHAPE, width 64,
-  MaxoutWindowEncoder depth 2, shared by the components below through listeners;
+Pipeline (small widths so it trains on 2 CPU cores in about two minutes):
+- `tok2vec`: MultiHashEmbed over NORM (our normalized word), PREFIX, SUFFIX, SHAPE, width
+  WIDTH, MaxoutWindowEncoder of depth DEPTH (each token sees DEPTH words either side), shared
+  by the components below through listeners;
 - `ner`: transition-based NER for the actors layer (PER/ORG/GPE; a nested actor inside
   another is left out of training and counted in `params.nested_left_out`);
-- `span_finder`: marks token starts and ends of AGREEMENT and QUOTE spans and writes
-  the candidate spans between them to doc.spans["candidates"] (quotes run to 60+
-  tokens, far beyond what an n-gram suggester can enumerate);
-- `spancat`: labels AGREEMENT, QUOTE and CUE over the union of all single tokens (CUE,
-  one-word agreements) and those candidates (longer n-grams drowned the few AGREEMENT
-  examples in negatives: agreements strict F1 0.00 with 1-4-grams vs 0.10 on a 31-article build) (suggester `ittifaq.ngram_and_candidates.v1`, registered here). During
-  training the candidates fed to spancat are the gold AGREEMENT/QUOTE spans plus
-  boundary-shifted copies (seeded), so it learns to tell exact from near-miss spans.
+- one `span_finder` per long label (`span_finder_agreement`, `span_finder_quote`): each
+  scores every token as a start and as an end of that label's spans and writes every
+  start..end pair up to FINDER_MAX_LENGTH tokens to doc.spans["candidates_<LABEL>"]. One
+  finder shared by both labels learned agreement edges so poorly (median start and end
+  probability 0.01 at gold agreement edges on validation) that no agreement was ever
+  proposed, and its 80-token cap cut off the longest quotes;
+- `spancat`: labels AGREEMENT, QUOTE and CUE over every 1..NGRAM_MAX-gram (CUE is one or two
+  words) plus the finders' candidates (suggester `ittifaq.ngram_and_candidates.v2`, registered
+  here). Its output is decoded per label: a label's own threshold, then the best-scoring
+  span wins among overlapping spans of that label (the suggester offers many near-identical
+  quote candidates, and spancat alone labelled several of them).
+During training the candidates fed to spancat imitate those it will meet at prediction:
+gold spans, boundary-shifted copies, every pairing of the chunk's gold-ish starts and ends,
+and (from the second epoch on) what the finders currently propose on the training chunk,
+redrawn every epoch (seeded). Before, spancat only ever saw gold spans and +-3-token
+shifts, so at prediction it labelled as QUOTE any long candidate the finder produced.
 spaCy's tokenizer is never used: each Doc is built from the proclitic-aware tokens
-(Doc(vocab, words, spaces)), so a span can start after و/ب/ل. Training uses spaCy's
-own loop (nlp.initialize, nlp.update) with spacy.util.fix_random_seed; the number of
-epochs and then the spancat threshold (0.2-0.5) are chosen on validation (best micro strict span F1, patience 4); training
-examples are paragraph-sized chunks (`chunks`). Attributes and
+(Doc(vocab, words, spaces)), so a span can start after و/ب/ل. Training uses spaCy's own
+loop (nlp.initialize, nlp.update) with spacy.util.fix_random_seed; the epoch is chosen on
+validation (best micro strict span F1, patience PATIENCE), then each finder's threshold
+with that label's spancat threshold, then the CUE threshold (all on validation, strict F1 of
+the label). Training examples are paragraph-sized chunks (`chunks`). Attributes and
 relations come from the steps shared with `crf`. Saved with nlp.to_disk, loaded with
 spacy.load (config + weights; no pickled code).
 """
@@ -26,14 +36,16 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch, registry
-from thinc.api import Ragged
+from thinc.api import Adam, Ragged
 from tqdm.auto import tqdm
 
 from ittifaq.baselines.attributes import AttributeModel
@@ -47,20 +59,36 @@ from ittifaq.evaluate.schema import SPAN_LABELS, Document, Span
 
 SPANCAT_LABELS = ("AGREEMENT", "QUOTE", "CUE")
 FINDER_LABELS = ("AGREEMENT", "QUOTE")
-CANDIDATES = "candidates"
-NGRAM_MAX = 1
+#: Longest candidate each finder proposes, in tokens (train: agreements <= 26, quotes <= 79).
+FINDER_MAX_LENGTH = {"AGREEMENT": 40, "QUOTE": 128}
+NGRAM_MAX = 2
 WIDTH = 64
-MAX_EPOCHS = 20
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5)
+DEPTH = 3
+MAX_EPOCHS = 15
 PATIENCE = 4
 BATCH = 8
 CHUNK_TOKENS = 40
-DROPOUT = 0.1
+DROPOUT = 0.2
+LEARN_RATE = 0.002
+FINDER_THRESHOLD = 0.3
+SPANCAT_THRESHOLD = 0.5
+FINDER_THRESHOLDS = (0.1, 0.2, 0.3, 0.5)
+SPANCAT_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+#: Components trained with the logistic loss (`use_logistic_loss`).
+LOGISTIC_LOSS = (*(f"span_finder_{lab.lower()}" for lab in FINDER_LABELS), "spancat")
 
 
-@registry.misc("ittifaq.ngram_and_candidates.v1")
-def build_ngram_and_candidates(max_size: int, candidates_key: str):  # noqa: ANN201 - a spaCy Suggester
-    """Suggest every 1..max_size-gram plus the spans already in doc.spans[candidates_key]."""
+def candidates_key(label: str) -> str:
+    return f"candidates_{label}"
+
+
+def finder_name(label: str) -> str:
+    return f"span_finder_{label.lower()}"
+
+
+@registry.misc("ittifaq.ngram_and_candidates.v2")
+def build_ngram_and_candidates(max_size: int, candidates_keys: list[str]):  # noqa: ANN201 - a spaCy Suggester
+    """Suggest every 1..max_size-gram plus the spans already in doc.spans[key] for each key."""
 
     def suggest(docs, *, ops=None):  # noqa: ANN001, ANN202
         from thinc.api import get_current_ops
@@ -70,14 +98,38 @@ def build_ngram_and_candidates(max_size: int, candidates_key: str):  # noqa: ANN
         lengths: list[int] = []
         for doc in docs:
             found = {(i, i + k) for k in range(1, max_size + 1) for i in range(len(doc) - k + 1)}
-            if candidates_key in doc.spans:
-                found.update((s.start, s.end) for s in doc.spans[candidates_key])
+            for key in candidates_keys:
+                if key in doc.spans:
+                    found.update((s.start, s.end) for s in doc.spans[key])
             rows.extend([a, b] for a, b in sorted(found))
             lengths.append(len(found))
         data = ops.asarray2i(rows) if rows else ops.xp.zeros((0, 0), dtype="i")
         return Ragged(data, ops.asarray1i(lengths))
 
     return suggest
+
+
+def use_logistic_loss(pipe: Any) -> None:
+    """Train `pipe` (span_finder or spancat) with the logistic (cross-entropy) loss instead of squared error.
+
+    Both components score with a sigmoid and spaCy backpropagates (p - y), i.e. squared
+    error, so the logit gradient is p(1 - p)(p - y): with one agreement edge per ~120
+    tokens the outputs sink to ~0 in the first epoch and the gradient vanishes with them
+    (the agreement finder's loss stayed flat and it never proposed a span). Dividing by
+    p(1 - p) makes the logit gradient p - y. Only training changes; the saved pipeline is
+    plain spaCy.
+    """
+    original = pipe.get_loss
+
+    def get_loss(examples, scores):  # noqa: ANN001, ANN202
+        _, d_scores = original(examples, scores)
+        probs = scores[1] if isinstance(scores, tuple) else scores
+        xp = pipe.model.ops.xp
+        slope = xp.clip(probs * (1.0 - probs), 1e-6, None)
+        loss = float(-xp.log(xp.clip(1.0 - xp.abs(d_scores), 1e-6, None)).sum())
+        return loss, d_scores / slope
+
+    pipe.get_loss = get_loss
 
 
 def _listener() -> dict[str, Any]:
@@ -101,7 +153,7 @@ def build_pipeline() -> spacy.Language:
                 "encode": {
                     "@architectures": "spacy.MaxoutWindowEncoder.v2",
                     "width": WIDTH,
-                    "depth": 2,
+                    "depth": DEPTH,
                     "window_size": 1,
                     "maxout_pieces": 3,
                 },
@@ -122,26 +174,32 @@ def build_pipeline() -> spacy.Language:
             }
         },
     )
-    nlp.add_pipe(
-        "span_finder",
-        config={
-            "spans_key": CANDIDATES,
-            "threshold": 0.4,
-            "max_length": 80,
-            "model": {
-                "@architectures": "spacy.SpanFinder.v1",
-                "scorer": {"@layers": "spacy.LinearLogistic.v1", "nO": 2},
-                "tok2vec": _listener(),
+    for label in FINDER_LABELS:
+        nlp.add_pipe(
+            "span_finder",
+            name=finder_name(label),
+            config={
+                "spans_key": candidates_key(label),
+                "threshold": FINDER_THRESHOLD,
+                "max_length": FINDER_MAX_LENGTH[label],
+                "model": {
+                    "@architectures": "spacy.SpanFinder.v1",
+                    "scorer": {"@layers": "spacy.LinearLogistic.v1", "nO": 2},
+                    "tok2vec": _listener(),
+                },
             },
-        },
-    )
+        )
     nlp.add_pipe(
         "spancat",
         config={
             "spans_key": "sc",
-            "threshold": 0.5,
+            "threshold": SPANCAT_THRESHOLD,
             "max_positive": 1,
-            "suggester": {"@misc": "ittifaq.ngram_and_candidates.v1", "max_size": NGRAM_MAX, "candidates_key": CANDIDATES},
+            "suggester": {
+                "@misc": "ittifaq.ngram_and_candidates.v2",
+                "max_size": NGRAM_MAX,
+                "candidates_keys": [candidates_key(lab) for lab in FINDER_LABELS],
+            },
             "model": {
                 "@architectures": "spacy.SpanCategorizer.v1",
                 "reducer": {"@layers": "spacy.mean_max_reducer.v1", "hidden_size": 64},
@@ -164,9 +222,15 @@ def make_doc(vocab: Any, view: TokenView) -> Doc:
     return doc
 
 
-def _token_spans(view: TokenView, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def token_spans(view: TokenView, spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Character spans -> (first token, last token + 1, label); every edge must be a token edge."""
     starts, ends = view.token_index()
     return [(starts[a], ends[b] + 1, lab) for a, b, lab in spans]
+
+
+def char_spans(view: TokenView, spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The inverse of `token_spans`: token spans (end exclusive) -> character offsets."""
+    return [(view.tokens[i][0], view.tokens[j - 1][1], lab) for i, j, lab in spans]
 
 
 def chunks(doc: Document, view: TokenView, min_tokens: int = CHUNK_TOKENS) -> list[tuple[int, int]]:
@@ -194,30 +258,66 @@ def chunks(doc: Document, view: TokenView, min_tokens: int = CHUNK_TOKENS) -> li
     return out
 
 
-def make_example(
-    nlp: spacy.Language, doc: Document, view: TokenView, lo: int, hi: int, rng: random.Random
-) -> tuple[Example, int]:
-    """A training Example for tokens lo..hi-1, and how many nested actors `ner` could not hold."""
+def make_example(nlp: spacy.Language, doc: Document, view: TokenView, lo: int, hi: int) -> tuple[Example, int]:
+    """A training Example for tokens lo..hi-1, and how many nested actors `ner` could not hold.
+
+    The reference holds actors in .ents, AGREEMENT/QUOTE/CUE in .spans["sc"] and each
+    finder label's gold spans in .spans["candidates_<LABEL>"]; the predicted side gets its
+    spancat candidates from `training_candidates` before every epoch.
+    """
     part = TokenView(view.text, view.tokens[lo:hi], view.words[lo:hi], view.norm[lo:hi], view.sent[lo:hi])
     a0, b0 = part.tokens[0][0], part.tokens[-1][1]
     sub = Document(id=doc.id, text=doc.text, spans=[s for s in doc.spans if a0 <= s.start and s.end <= b0])
     predicted = make_doc(nlp.vocab, part)
     reference = make_doc(nlp.vocab, part)
     actors, dropped = layer_spans(sub, "actors")
-    reference.ents = [spacy.tokens.Span(reference, i, j, label=lab) for i, j, lab in _token_spans(part, actors)]
-    others = _token_spans(part, [(s.start, s.end, s.label) for s in sub.spans if s.label in SPANCAT_LABELS])
+    reference.ents = [spacy.tokens.Span(reference, i, j, label=lab) for i, j, lab in token_spans(part, actors)]
+    others = token_spans(part, [(s.start, s.end, s.label) for s in sub.spans if s.label in SPANCAT_LABELS])
     reference.spans["sc"] = [spacy.tokens.Span(reference, i, j, label=lab) for i, j, lab in others]
-    finder = [(i, j) for i, j, lab in others if lab in FINDER_LABELS]
-    reference.spans[CANDIDATES] = [reference[i:j] for i, j in finder]
-    noisy = set(finder)
-    n = len(part)
-    for i, j in finder:
+    for label in FINDER_LABELS:
+        reference.spans[candidates_key(label)] = [reference[i:j] for i, j, lab in others if lab == label]
+    return Example(predicted, reference), dropped
+
+
+def training_candidates(
+    gold: Sequence[tuple[int, int]],
+    proposed: Iterable[tuple[int, int]],
+    n: int,
+    max_length: int,
+    rng: random.Random,
+) -> list[tuple[int, int]]:
+    """Candidates for one label in a chunk of n tokens: gold, shifted gold, gold-ish start x end pairs, proposals.
+
+    Near misses teach exact boundaries; cross pairs (one quote's start, the next one's
+    end) and the finder's own proposals are the wrong candidates met at prediction time.
+    """
+    found = set(gold) | set(proposed)
+    starts = {i for i, _ in gold}
+    ends = {j for _, j in gold}
+    for i, j in gold:
         for _ in range(2):
             a = min(max(0, i + rng.randint(-2, 2)), n - 1)
             b = min(max(a + 1, j + rng.randint(-3, 3)), n)
-            noisy.add((a, b))
-    predicted.spans[CANDIDATES] = [predicted[i:j] for i, j in sorted(noisy)]
-    return Example(predicted, reference), dropped
+            found.add((a, b))
+            starts.add(a)
+            ends.add(b)
+    found.update((a, b) for a in starts for b in ends if 0 < b - a <= max_length)
+    return sorted(found)
+
+
+def decode(group: Any, thresholds: dict[str, float]) -> list[tuple[int, int, str, float]]:
+    """spancat output -> token spans: each label's threshold, then no two overlapping spans of one label."""
+    scores = np.asarray(group.attrs.get("scores", []), dtype="float32").reshape(-1)
+    items = sorted(
+        ((float(p), s.start, s.end, s.label_) for s, p in zip(group, scores, strict=True) if p >= thresholds[s.label_]),
+        key=lambda t: (-t[0], t[1], t[2], t[3]),
+    )
+    kept: list[tuple[int, int, str, float]] = []
+    for p, i, j, lab in items:
+        if any(lab == kl and i < kj and ki < j for ki, kj, kl, _ in kept):
+            continue
+        kept.append((i, j, lab, p))
+    return sorted(kept)
 
 
 class SpacyBaseline(Baseline):
@@ -230,6 +330,7 @@ class SpacyBaseline(Baseline):
         self.nlp: spacy.Language | None = None
         self.attributes = AttributeModel()
         self.relations = RelationModel()
+        self.thresholds: dict[str, float] = dict.fromkeys(SPANCAT_LABELS, SPANCAT_THRESHOLD)
 
     def train(self, train: list[Document], validation: list[Document] | None = None, progress: bool = True) -> None:
         fix_random_seed(SEED)
@@ -238,19 +339,23 @@ class SpacyBaseline(Baseline):
         lex = frozenset(self.lexicon)
         views = [gold_view(d, lex) for d in train]
         nlp = build_pipeline()
-        examples = []
+        self.nlp = nlp
+        self.thresholds = dict.fromkeys(SPANCAT_LABELS, SPANCAT_THRESHOLD)
+        examples: list[Example] = []
         nested = 0
         for d, v in zip(train, views, strict=True):
             for lo, hi in chunks(d, v):
-                eg, dropped = make_example(nlp, d, v, lo, hi, rng)
+                eg, dropped = make_example(nlp, d, v, lo, hi)
                 examples.append(eg)
                 nested += dropped
-        optimizer = nlp.initialize(lambda: examples)
-        self.nlp = nlp
+        optimizer = nlp.initialize(lambda: examples, sgd=Adam(LEARN_RATE))
+        for name in LOGISTIC_LOSS:
+            use_logistic_loss(nlp.get_pipe(name))
         best: tuple[float, bytes | None, int] = (-1.0, None, 0)
         self.selection = []
         bar = tqdm(range(1, self.max_epochs + 1), desc="spacy: epochs", disable=not progress)
         for epoch in bar:
+            self._set_training_candidates(examples, rng, use_finders=epoch > 1)
             order = list(examples)
             rng.shuffle(order)
             losses: dict[str, float] = {}
@@ -271,41 +376,111 @@ class SpacyBaseline(Baseline):
         bar.close()
         if best[1] is not None:
             nlp.from_bytes(best[1])
-        threshold = 0.5
         if validation:
-            scores = []
-            for t in THRESHOLDS:
-                nlp.get_pipe("spancat").cfg["threshold"] = t
-                f1 = layer_f1(validation, self._spans_only(validation), SPANCAT_LABELS)
-                scores.append((f1, -abs(t - 0.5), t))
-                self.selection.append({"spancat_threshold": t, "validation_f1": f1})
-            threshold = max(scores)[2]
-        nlp.get_pipe("spancat").cfg["threshold"] = threshold
+            self._select_thresholds(validation)
         pairs = list(zip(train, views, strict=True))
         self.attributes = AttributeModel.train(pairs, seed=SEED)
         self.relations = RelationModel.train(pairs, seed=SEED)
         self.params = {
             "epochs": best[2],
-            "spancat_threshold": threshold,
+            "spancat_thresholds": dict(self.thresholds),
+            "finder_thresholds": {lab: self._finder(lab).cfg["threshold"] for lab in FINDER_LABELS},
+            "finder_max_length": dict(FINDER_MAX_LENGTH),
             "max_epochs": self.max_epochs,
             "width": WIDTH,
+            "depth": DEPTH,
+            "learn_rate": LEARN_RATE,
             "batch_size": BATCH,
             "dropout": DROPOUT,
             "nested_left_out": {"actors": nested},
             "relation_candidates": self.relations.stats,
         }
 
-    def _tag(self, docs: list[Document]) -> list[tuple[TokenView, list[tuple[int, int, str]]]]:
+    def _finder(self, label: str) -> Any:
+        assert self.nlp is not None, "model not trained or loaded"
+        return self.nlp.get_pipe(finder_name(label))
+
+    def _set_training_candidates(self, examples: list[Example], rng: random.Random, use_finders: bool) -> None:
+        """Fill each example's predicted doc.spans["candidates_<LABEL>"] for this epoch."""
+        assert self.nlp is not None
+        proposed: list[dict[str, list[tuple[int, int]]]] = [{} for _ in examples]
+        if use_finders:
+            names = ["tok2vec", *(finder_name(lab) for lab in FINDER_LABELS)]
+            disable = [n for n in self.nlp.pipe_names if n not in names]
+            copies = self.nlp.pipe((eg.predicted.copy() for eg in examples), batch_size=64, disable=disable)
+            for k, doc in enumerate(copies):
+                proposed[k] = {lab: [(s.start, s.end) for s in doc.spans[candidates_key(lab)]] for lab in FINDER_LABELS}
+        for eg, props in zip(examples, proposed, strict=True):
+            n = len(eg.predicted)
+            for lab in FINDER_LABELS:
+                key = candidates_key(lab)
+                gold = [(s.start, s.end) for s in eg.reference.spans[key]]
+                cands = training_candidates(gold, props.get(lab, []), n, FINDER_MAX_LENGTH[lab], rng)
+                eg.predicted.spans[key] = [eg.predicted[i:j] for i, j in cands]
+
+    def _docs(self, docs: list[Document]) -> tuple[list[TokenView], list[Doc]]:
         assert self.nlp is not None, "model not trained or loaded"
         lex = frozenset(self.lexicon)
         views = [make_view(d.text or "", lex) for d in docs]
-        out = []
-        spacy_docs = [make_doc(self.nlp.vocab, v) for v in views]
-        for view, sdoc in zip(views, self.nlp.pipe(spacy_docs, batch_size=BATCH), strict=True):
-            found = [(view.tokens[e.start][0], view.tokens[e.end - 1][1], e.label_) for e in sdoc.ents]
-            found += [(view.tokens[s.start][0], view.tokens[s.end - 1][1], s.label_) for s in sdoc.spans.get("sc", [])]
-            out.append((view, [f for f in found if f[2] in SPAN_LABELS]))
-        return out
+        return views, [make_doc(self.nlp.vocab, v) for v in views]
+
+    def _found(self, view: TokenView, sdoc: Doc) -> list[tuple[int, int, str]]:
+        found = char_spans(view, [(e.start, e.end, e.label_) for e in sdoc.ents])
+        spans = decode(sdoc.spans.get("sc", []), self.thresholds) if "sc" in sdoc.spans else []
+        found += char_spans(view, [(i, j, lab) for i, j, lab, _ in spans])
+        return [f for f in found if f[2] in SPAN_LABELS]
+
+    def _tag(self, docs: list[Document]) -> list[tuple[TokenView, list[tuple[int, int, str]]]]:
+        assert self.nlp is not None, "model not trained or loaded"
+        views, sdocs = self._docs(docs)
+        self.nlp.get_pipe("spancat").cfg["threshold"] = min(self.thresholds.values())
+        return [(v, self._found(v, s)) for v, s in zip(views, self.nlp.pipe(sdocs, batch_size=BATCH), strict=True)]
+
+    def _select_thresholds(self, validation: list[Document]) -> None:
+        """Each finder's threshold with its label's spancat threshold, then CUE's; strict F1 of the label on validation."""
+        assert self.nlp is not None
+        nlp = self.nlp
+        spancat = nlp.get_pipe("spancat")
+        spancat.cfg["threshold"] = min(SPANCAT_THRESHOLDS)
+        views, sdocs = self._docs(validation)
+        sdocs = list(nlp.pipe(sdocs, batch_size=BATCH, disable=["spancat", *(finder_name(lab) for lab in FINDER_LABELS)]))
+        finder_scores = {lab: [self._finder(lab).predict([d]) for d in sdocs] for lab in FINDER_LABELS}
+        chosen = {lab: float(self._finder(lab).cfg["threshold"]) for lab in FINDER_LABELS}
+
+        def spancat_groups(finder_t: dict[str, float]) -> list[Any]:
+            for lab in FINDER_LABELS:
+                finder = self._finder(lab)
+                finder.cfg["threshold"] = finder_t[lab]
+                for d, sc in zip(sdocs, finder_scores[lab], strict=True):
+                    finder.set_annotations([d], sc)
+            return [spancat(d).spans["sc"] for d in sdocs]
+
+        def f1(groups: list[Any], label: str, thresholds: dict[str, float]) -> float:
+            preds = []
+            for d, v, g in zip(validation, views, groups, strict=True):
+                found = char_spans(v, [(i, j, lab) for i, j, lab, _ in decode(g, thresholds) if lab == label])
+                spans = [Span(id=f"T{k + 1}", start=a, end=b, text=v.text[a:b], label=lab) for k, (a, b, lab) in enumerate(found)]
+                preds.append(Document(id=d.id, text=d.text, spans=spans))
+            return layer_f1(validation, preds, (label,))
+
+        for label in FINDER_LABELS:
+            scores = []
+            for ft in FINDER_THRESHOLDS:
+                groups = spancat_groups({**chosen, label: ft})
+                for st in SPANCAT_THRESHOLDS:
+                    score = f1(groups, label, {**self.thresholds, label: st})
+                    self.selection.append({"label": label, "finder_threshold": ft, "spancat_threshold": st, "validation_f1": score})
+                    scores.append((score, -abs(ft - FINDER_THRESHOLD), -abs(st - SPANCAT_THRESHOLD), ft, st))
+            _, _, _, chosen[label], self.thresholds[label] = max(scores)
+        groups = spancat_groups(chosen)
+        scores = []
+        for st in SPANCAT_THRESHOLDS:
+            score = f1(groups, "CUE", {**self.thresholds, "CUE": st})
+            self.selection.append({"label": "CUE", "spancat_threshold": st, "validation_f1": score})
+            scores.append((score, -abs(st - SPANCAT_THRESHOLD), st))
+        self.thresholds["CUE"] = max(scores)[2]
+        for lab in FINDER_LABELS:
+            self._finder(lab).cfg["threshold"] = chosen[lab]
 
     def _spans_only(self, docs: list[Document]) -> list[Document]:
         out = []
@@ -331,7 +506,9 @@ class SpacyBaseline(Baseline):
     def _load_files(self, directory: Path) -> None:
         self.lexicon = list(json.loads((directory / "spacy.json").read_text(encoding="utf-8"))["lexicon"])
         self.nlp = spacy.load(directory / "pipeline")
-        self.nlp.get_pipe("spancat").cfg["threshold"] = float(self.params.get("spancat_threshold", 0.5))
+        saved = self.params.get("spancat_thresholds") or {}
+        self.thresholds = {lab: float(saved.get(lab, SPANCAT_THRESHOLD)) for lab in SPANCAT_LABELS}
+        for lab, t in (self.params.get("finder_thresholds") or {}).items():
+            self._finder(lab).cfg["threshold"] = float(t)
         self.attributes = AttributeModel.load(directory)
         self.relations = RelationModel.load(directory)
-
