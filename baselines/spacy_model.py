@@ -6,9 +6,11 @@ Pipeline (small widths so it trains on 2 CPU cores in about two minutes):
   by the components below through listeners;
 - `ner`: transition-based NER for the actors layer (PER/ORG/GPE; a nested actor inside
   another is left out of training and counted in `params.nested_left_out`);
-- one `span_finder` per long label (`span_finder_agreement`, `span_finder_quote`): each
-  scores every token as a start and as an end of that label's spans and writes every
-  start..end pair up to FINDER_MAX_LENGTH tokens to doc.spans["candidates_<LABEL>"]. One
+- one span finder per long label (`span_finder_agreement`, `span_finder_quote`; spaCy's
+  span_finder with one addition, factory `ittifaq_span_finder`): each scores every token as
+  a start and as an end of that label's spans and writes every start..end pair up to
+  FINDER_MAX_LENGTH tokens to doc.spans["candidates_<LABEL>"]; for quotes every token right
+  before . » ، (END_BEFORE) is also an end, since the end head alone is weak. One
   finder shared by both labels learned agreement edges so poorly (median start and end
   probability 0.01 at gold agreement edges on validation) that no agreement was ever
   proposed, and its 80-token cap cut off the longest quotes;
@@ -17,7 +19,8 @@ Pipeline (small widths so it trains on 2 CPU cores in about two minutes):
   here). Its output is decoded per label: a label's own threshold, then the best-scoring
   span wins among overlapping spans of that label (the suggester offers many near-identical
   quote candidates, and spancat alone labelled several of them).
-During training the candidates fed to spancat imitate those it will meet at prediction:
+The finders and spancat are trained with the logistic loss (`use_logistic_loss`; spaCy's
+squared error let their sigmoid outputs die at 0). During training the candidates fed to spancat imitate those it will meet at prediction:
 gold spans, boundary-shifted copies, every pairing of the chunk's gold-ish starts and ends,
 and (from the second epoch on) what the finders currently propose on the training chunk,
 redrawn every epoch (seeded). Before, spancat only ever saw gold spans and +-3-token
