@@ -20,8 +20,11 @@ MAX_PROBLEMS_SHOWN = 50
 def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> list[Document]:
     """Parse and validate in one pass; bad input raises InputError listing the problems (never a partial list)."""
     paths = list(paths)
+    from ittifaq.evaluate.counts import gc_paused
+
     docs: list[Document] = []
-    problems = list(iter_problems(paths, predictions=predictions, collect=docs))
+    with gc_paused():
+        problems = list(iter_problems(paths, predictions=predictions, collect=docs))
     if problems:
         shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN

@@ -15,9 +15,14 @@ Count layouts (the last axis):
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -134,9 +139,10 @@ def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) ->
     flat = [s for d in docs for s in d.spans]
     n = len(flat)
     doc = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
-    start = _fromiter((s.start for s in flat), n)
-    end = _fromiter((s.end for s in flat), n)
-    label = _fromiter((LABEL_ID.get(s.label, UNKNOWN) for s in flat), n)
+    # map(attrgetter) runs in C: reading 500k span objects is the cost that dominates scoring.
+    start = _fromiter(map(attrgetter("start"), flat), n)
+    end = _fromiter(map(attrgetter("end"), flat), n)
+    label = _fromiter(map(LABEL_ID.get, map(attrgetter("label"), flat), repeat(UNKNOWN, n)), n)
     if not allow_unknown and (label == UNKNOWN).any():
         i = int(np.flatnonzero(label == UNKNOWN)[0])
         raise ValueError(f"document {docs[int(doc[i])].id!r}: span {flat[i].id!r} has label {flat[i].label!r}, not in the schema")
@@ -184,8 +190,9 @@ def rel_table(docs: list[Document], spans: SpanTable) -> RelTable:
     """Flatten relations onto span rows; the same (label, head, tail) after span dedup counts once."""
     flat = [(i, r) for i, d in enumerate(docs) for r in d.relations]
     n = len(flat)
-    doc = _fromiter((i for i, _ in flat), n)
-    label = _fromiter((REL_ID.get(r.label, -1) for _, r in flat), n)
+    doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d.relations) for d in docs])
+    rels = [r for _, r in flat]
+    label = _fromiter(map(REL_ID.get, map(attrgetter("label"), rels), repeat(-1, n)), n)
     if (label < 0).any():
         i = int(np.flatnonzero(label < 0)[0])
         raise ValueError(f"document {docs[flat[i][0]].id!r}: relation {flat[i][1].id!r} has label {flat[i][1].label!r}, not in the schema")
@@ -281,6 +288,33 @@ def compute_counts(
     collect_errors: bool = False,
 ) -> DocCounts:
     """Match `pred_docs[i]` against `gold_docs[i]` for all i at once and count."""
+    with gc_paused():
+        return _compute_counts(gold_docs, pred_docs, allow_unknown, collect_errors)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects.
+
+    Flattening millions of spans allocates tuples and lists that trigger full
+    collections over every live object again and again; that made time grow
+    superlinearly with corpus size. Nothing built here forms reference cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute_counts(
+    gold_docs: list[Document],
+    pred_docs: list[Document],
+    allow_unknown: bool,
+    collect_errors: bool,
+) -> DocCounts:
     n_docs = len(gold_docs)
     G = span_table(gold_docs, gold=True)
     P = span_table(pred_docs, gold=False, allow_unknown=allow_unknown)

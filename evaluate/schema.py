@@ -207,25 +207,16 @@ class Document:
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Document:
         """Build from an already validated record (gold or prediction)."""
-        spans = []
-        for s in record.get("spans") or []:
-            attrs = s.get("attributes") or {}
-            spans.append(
-                Span(
-                    id=s["id"],
-                    start=s["start"],
-                    end=s["end"],
-                    text=s.get("text", ""),
-                    label=s["label"],
-                    entity=s.get("entity"),
-                    attributes=Attributes(
-                        agreement_type=attrs.get("agreement_type"),
-                        status=attrs.get("status"),
-                        quote_kind=attrs.get("quote_kind"),
-                        source_role=attrs.get("source_role"),
-                    ),
-                )
+        spans: list[Span] = []
+        append = spans.append
+        for s in record.get("spans") or ():
+            a = s.get("attributes")
+            attrs = (
+                Attributes(a.get("agreement_type"), a.get("status"), a.get("quote_kind"), a.get("source_role"))
+                if a
+                else Attributes()
             )
+            append(Span(s["id"], s["start"], s["end"], s.get("text", ""), s["label"], s.get("entity"), attrs))
         relations = [
             Relation(id=r["id"], label=r["label"], head=r["head"], tail=r["tail"])
             for r in record.get("relations") or []
