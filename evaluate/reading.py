@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,43 +83,34 @@ def iter_records(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Line]:
         yield from iter_lines(f)
 
 
-def write_jsonl_atomic(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:
-    """Write records to a temporary file, then rename: readers never see half a file."""
+@contextmanager
+def _atomic(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary sibling of `path`; rename it over `path` only if the block succeeds."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "wb") as fh:
-            for rec in records:
-                fh.write(orjson.dumps(rec))
-                fh.write(b"\n")
+        yield tmp
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_jsonl_atomic(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:
+    """Write records to a temporary file, then rename: readers never see half a file."""
+    with _atomic(path) as tmp, open(tmp, "wb") as fh:
+        for rec in records:
+            fh.write(orjson.dumps(rec))
+            fh.write(b"\n")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Atomic counterpart of Path.write_text for reports and generated files."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Atomic counterpart of Path.write_bytes (plots, binary exports)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
+    with _atomic(path) as tmp:
         tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
