@@ -5,16 +5,26 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from importlib import metadata
 
 import pytest
 from tests_support import REPO
 
 
-def test_installed_files_live_under_ittifaq():
-    files = [str(f) for f in metadata.files("ittifaq") or []]
-    tops = {f.split("/")[0] for f in files if not f.startswith(("ittifaq-", "__editable__", "../", "_"))}
-    assert "evaluate" not in tops and "baselines" not in tops, tops
+def test_wheel_installs_only_under_ittifaq(tmp_path):
+    """Build the wheel and read its file list: nothing may land as a top-level `evaluate`."""
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("ittifaq-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"ittifaq", next(t for t in tops if t.endswith(".dist-info"))}, tops
+    assert "ittifaq/evaluate/scoring.py" in names and "ittifaq/baselines/crf.py" in names
+    assert "ittifaq/corpus/data/test.jsonl" in names and "ittifaq/evaluate/document.schema.json" in names
 
 
 METRIC = '''

@@ -17,7 +17,8 @@ span_st = st.tuples(st.integers(0, 60), st.integers(1, 12), st.sampled_from(LABE
 doc_st = st.lists(span_st, max_size=8)
 corpus_st = st.lists(doc_st, min_size=1, max_size=4)
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI and developers run the same examples, so a red CI is reproducible.
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _docs(corpus, with_relations=True):
@@ -79,6 +80,10 @@ def test_swapping_gold_and_prediction_swaps_p_and_r(a, b):
     a, b = _docs(a), _docs(b[: len(a)] + [[]] * max(0, len(a) - len(b)))
     va, vb = _values(score(a, b, n_boot=0)), _values(score(b, a, n_boot=0))
     for (sec, scheme, k), v in va.items():
+        if (sec, scheme) == ("relations", "entity"):
+            # Asymmetric by definition: the gold side's coreference clusters decide which
+            # tails are equivalent, so swapping the sides changes the clusters used.
+            continue
         other = {"p": "r", "r": "p", "f1": "f1"}[k]
         assert v == vb[(sec, scheme, other)], (sec, scheme, k)
 
