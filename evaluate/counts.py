@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, getitem
 from typing import Any
 
 import numpy as np
@@ -146,11 +146,13 @@ def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) ->
     if not allow_unknown and (label == UNKNOWN).any():
         i = int(np.flatnonzero(label == UNKNOWN)[0])
         raise ValueError(f"document {docs[int(doc[i])].id!r}: span {flat[i].id!r} has label {flat[i].label!r}, not in the schema")
-    codes: dict[tuple[int, str], int] = {}
-    if gold:
-        entity = _fromiter(
-            (codes.setdefault((int(d), s.entity), len(codes)) if s.entity is not None else -1 for d, s in zip(doc, flat, strict=False)), n
-        )
+    if gold and n:
+        # Entity ids are strings local to a document: code (document, entity) pairs in C.
+        ents = [e or "" for e in map(attrgetter("entity"), flat)]
+        names, eid = np.unique(np.array(ents), return_inverse=True)
+        _, entity = np.unique(doc * (len(names) + 1) + eid, return_inverse=True)
+        entity = entity.astype(np.int64)
+        entity[np.array(ents) == ""] = -1
     else:
         entity = np.full(n, -1, np.int64)
     attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
@@ -159,7 +161,8 @@ def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) ->
         values = ATTRIBUTES[name][1]
         vid = {v: i for i, v in enumerate(values)}
         rows = np.flatnonzero(label == LABEL_ID[ATTRIBUTES[name][0]])
-        attrs[rows, j] = _fromiter((vid.get(getattr(flat[i].attributes, name), -1) for i in rows.tolist()), len(rows))
+        owners = [flat[i] for i in rows.tolist()]
+        attrs[rows, j] = _fromiter(map(vid.get, map(attrgetter(f"attributes.{name}"), owners), repeat(-1)), len(rows))
     canon, keep = _dedupe([doc, start, end, label])
     # Rows renumbered to the kept ones; every id (even a duplicate's) maps to its canonical row.
     new_index = np.cumsum(keep) - 1
@@ -197,8 +200,9 @@ def rel_table(docs: list[Document], spans: SpanTable) -> RelTable:
         i = int(np.flatnonzero(label < 0)[0])
         raise ValueError(f"document {docs[flat[i][0]].id!r}: relation {flat[i][1].id!r} has label {flat[i][1].label!r}, not in the schema")
     try:
-        head = _fromiter((spans.row_of[i][r.head] for i, r in flat), n)
-        tail = _fromiter((spans.row_of[i][r.tail] for i, r in flat), n)
+        lookups = [spans.row_of[i] for i, _ in flat]
+        head = _fromiter(map(getitem, lookups, map(attrgetter("head"), rels)), n)
+        tail = _fromiter(map(getitem, lookups, map(attrgetter("tail"), rels)), n)
     except KeyError as exc:
         bad = next((docs[i].id, r.id) for i, r in flat if r.head not in spans.row_of[i] or r.tail not in spans.row_of[i])
         raise ValueError(f"document {bad[0]!r}: relation {bad[1]!r} points to unknown span {exc.args[0]!r}") from None
