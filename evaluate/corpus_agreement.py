@@ -51,7 +51,9 @@ def agreement(corpus_dir: Path) -> dict[str, Any]:
     from ittifaq.evaluate.scoring import score
 
     first, blind = paired_documents(corpus_dir)
-    ab = score(first, blind, n_boot=N_BOOT, seed=SEED)
+    # The signature hashes the frozen first-annotation files themselves, so it changes only when they do.
+    first_files = [corpus_dir / "agreement" / "first" / f"{d.id}.txt" for d in first]
+    ab = score(first, blind, gold_path=first_files, split="mixed", n_boot=N_BOOT, seed=SEED)
     ba = score(blind, first, n_boot=0, seed=SEED)
     layers = {
         layer: {

@@ -99,3 +99,12 @@ def test_ner_spans_map_to_whole_tokens():
 def test_cli_module_runs():
     run = subprocess.run([sys.executable, "-m", "ittifaq.evaluate.cli", "--help"], capture_output=True, text=True)
     assert run.returncode == 0 and "validate" in run.stdout
+
+
+def test_card_agreement_figures_are_reproduced_by_the_command():
+    """The card's agreement block is exactly what `ittifaq corpus agreement` computes now."""
+    from ittifaq.evaluate.corpus_agreement import agreement, agreement_markdown
+
+    card = (REPO / "corpus" / "README.md").read_text(encoding="utf-8")
+    block = card.split("<!-- agreement:start -->\n", 1)[1].split("<!-- agreement:end -->", 1)[0]
+    assert block == agreement_markdown(agreement(REPO / "corpus"))
