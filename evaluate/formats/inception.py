@@ -21,6 +21,7 @@ cannot shift spans silently.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from cassis import Cas, TypeSystem, load_cas_from_xmi, load_typesystem
@@ -126,16 +127,9 @@ def from_cas(cas: Cas, fallback_id: str, where: str) -> Document:
         doc.title = dk[0].documentTitle
     spans_fs = sorted(cas.select(SPAN_TYPE), key=_order_key) if _has_type(cas, SPAN_TYPE) else []
     id_of: dict[int, str] = {}
-    used = {fs.spanId for fs in spans_fs if fs.spanId}
-    fresh = 0
+    new_span_id = _fresh_ids("s", {fs.spanId for fs in spans_fs if fs.spanId})
     for fs in spans_fs:
-        sid = fs.spanId
-        if not sid:
-            fresh += 1
-            while f"s{fresh}" in used:
-                fresh += 1
-            sid = f"s{fresh}"
-            used.add(sid)
+        sid = fs.spanId or next(new_span_id)
         if fs.label is None:
             raise InputError(f"{where}: span {sid} at {fs.begin}-{fs.end} has no label")
         span = Span(id=sid, start=fs.begin, end=fs.end, text="", label=fs.label, entity=fs.entity)
@@ -144,18 +138,11 @@ def from_cas(cas: Cas, fallback_id: str, where: str) -> Document:
         doc.spans.append(span)
         id_of[fs.xmiID] = sid
     rels = sorted(cas.select(RELATION_TYPE), key=_order_key) if _has_type(cas, RELATION_TYPE) else []
-    used_r = {fs.relationId for fs in rels if fs.relationId}
-    fresh = 0
+    new_relation_id = _fresh_ids("r", {fs.relationId for fs in rels if fs.relationId})
     for fs in rels:
         if fs.Governor is None or fs.Dependent is None:
             raise InputError(f"{where}: relation {fs.relationId or fs.xmiID} lacks Governor or Dependent")
-        rid = fs.relationId
-        if not rid:
-            fresh += 1
-            while f"r{fresh}" in used_r:
-                fresh += 1
-            rid = f"r{fresh}"
-            used_r.add(rid)
+        rid = fs.relationId or next(new_relation_id)
         doc.relations.append(Relation(id=rid, label=fs.label, head=id_of[fs.Governor.xmiID], tail=id_of[fs.Dependent.xmiID]))
     check_span_texts(doc, where)
     return doc
@@ -196,3 +183,14 @@ def read_inception(in_dir: str | os.PathLike[str]) -> list[Document]:
             raise InputError(f"{path}: not a readable UIMA XMI file ({exc})") from None
         docs.append(from_cas(cas, path.stem, str(path)))
     return docs
+
+
+def _fresh_ids(prefix: str, used: set[str]) -> Iterator[str]:
+    """Ids `prefix1`, `prefix2`, … for annotations made in INCEpTION without one, never reusing a taken id."""
+    n = 0
+    while True:
+        n += 1
+        candidate = f"{prefix}{n}"
+        if candidate not in used:
+            used.add(candidate)
+            yield candidate
