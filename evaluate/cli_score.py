@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ittifaq.evaluate.reading import InputError, write_bytes_atomic, write_text_atomic
 from ittifaq.evaluate.report_format import FORMATS, render_agree, render_compare, render_errors, render_score
 from ittifaq.evaluate.schema import SPAN_LABELS, SPLITS, Document
+
+if TYPE_CHECKING:
+    from ittifaq.evaluate.columns import Batch
 
 _BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
 
@@ -39,6 +43,15 @@ def read_inputs(paths: list[str], predictions: bool, allow_unknown: bool = False
         shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
         raise InputError(f"{len(problems)} problem(s) in the input:\n{shown}")
     return [Document.from_dict(ln.record) for ln in iter_records(paths)]
+
+
+def read_fast(paths: list[str], predictions: bool, allow_unknown: bool = False) -> Batch | list[Document]:
+    """Columns straight from JSONL when the fast reader can vouch for every record;
+    otherwise the full validator, which explains every problem (or returns documents)."""
+    from ittifaq.evaluate.fast_read import read_batch
+
+    batch = read_batch(paths, predictions=predictions, allow_unknown=allow_unknown)
+    return batch if batch is not None else read_inputs(paths, predictions, allow_unknown)
 
 
 def _gold_paths(gold: tuple[str, ...], split: str | None) -> list[str]:
@@ -91,11 +104,17 @@ extra_option = click.option("--ignore-extra", is_flag=True, help="Skip predicted
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Also draw the report as a PNG.")
 def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown_labels, errors_path, plot_path) -> None:  # noqa: ANN001
     """Score predictions against gold: spans, relations, attributes and quotes, with CIs and a signature."""
+    from ittifaq.evaluate.fast_read import read_pair
     from ittifaq.evaluate.scoring import score as score_docs
 
     gold_paths = _gold_paths(gold, split)
-    gold_docs = read_inputs(gold_paths, predictions=False)
-    pred_docs = read_inputs(list(pred), predictions=True, allow_unknown=unknown_labels == "spurious")
+    allow = unknown_labels == "spurious"
+    gold_docs, pred_docs = read_pair(gold_paths, list(pred), allow_unknown=allow)
+    # Whatever the fast reader could not vouch for goes through the full validator, which explains.
+    if gold_docs is None:
+        gold_docs = read_inputs(gold_paths, predictions=False)
+    if pred_docs is None:
+        pred_docs = read_inputs(list(pred), predictions=True, allow_unknown=allow)
     from ittifaq.evaluate.reading import jsonl_files
 
     report = score_docs(
@@ -142,8 +161,8 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{lab}" for i, lab in enumerate(labels)]
     gold_paths = _gold_paths(gold, split)
-    gold_docs = read_inputs(gold_paths, predictions=False)
-    systems = {lab: read_inputs([p], predictions=True) for lab, p in zip(labels, pred, strict=True)}
+    gold_docs = read_fast(gold_paths, predictions=False)
+    systems = {lab: read_fast([p], predictions=True) for lab, p in zip(labels, pred, strict=True)}
     report = compare_docs(gold_docs, systems, gold_path=[str(p) for p in jsonl_files(gold_paths)], n_boot=n_boot,
                           n_trials=n_trials, seed=seed, ignore_extra=ignore_extra, norm=norm)
     for sysname, info in report["systems"].items():
@@ -160,8 +179,8 @@ def agree(first, second, fmt, out) -> None:  # noqa: ANN001
     """Inter-annotator agreement of two gold-form annotations: F1 per layer, both directions."""
     from ittifaq.evaluate.scoring import agree as agree_docs
 
-    a = read_inputs([first], predictions=False)
-    b = read_inputs([second], predictions=False)
+    a = read_fast([first], predictions=False)
+    b = read_fast([second], predictions=False)
     report = agree_docs(a, b, name_a=Path(first).stem, name_b=Path(second).stem)
     _warn(report["warnings"])
     _emit(render_agree(report, fmt), out)

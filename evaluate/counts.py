@@ -21,13 +21,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter, getitem
 from typing import Any
 
 import numpy as np
 
 from ittifaq.evaluate import matching
+from ittifaq.evaluate.columns import ATTR_NAMES, LABEL_ID, REL_ID, UNKNOWN, Batch, dense_rank, from_documents
 from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
@@ -35,13 +34,7 @@ REL_MODES: tuple[str, ...] = ("strict", "boundaries", "relaxed", "entity")
 GOLD_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "missed")
 PRED_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "spurious")
 REL_COUNTS: tuple[str, ...] = ("tp", "pred", "gold")
-ATTR_NAMES: tuple[str, ...] = tuple(ATTRIBUTES)
-
-#: Index of a label outside the schema (only when unknown labels are allowed).
-UNKNOWN = len(SPAN_LABELS)
 N_LABELS = len(SPAN_LABELS) + 1
-LABEL_ID = {label: i for i, label in enumerate(SPAN_LABELS)}
-REL_ID = {label: i for i, label in enumerate(RELATION_LABELS)}
 QUOTE = LABEL_ID["QUOTE"]
 
 #: The differing prefix allowed by the `clitic` scheme: up to two proclitics
@@ -60,12 +53,17 @@ class SpanTable:
     label: np.ndarray
     entity: np.ndarray  # gold cluster code; -1 when none
     attrs: np.ndarray  # [n, len(ATTR_NAMES)] value codes; -1 when None
-    objects: list[Any]  # the Span object of each row (first of its duplicates)
-    row_of: list[dict[str, int]]  # per document: span id -> row
+    ids: list[str]  # the span id of each row (first of its duplicates)
+    canon: np.ndarray  # batch row -> row of this table (duplicates share one)
     n_duplicates: np.ndarray  # per document
+    unknown: dict[int, str]  # row -> label, for labels outside the schema
 
     def __len__(self) -> int:
         return len(self.doc)
+
+    def label_name(self, row: int) -> str:
+        code = int(self.label[row])
+        return SPAN_LABELS[code] if code < UNKNOWN else self.unknown.get(row, "<unknown>")
 
 
 @dataclass(slots=True)
@@ -74,7 +72,7 @@ class RelTable:
     label: np.ndarray
     head: np.ndarray
     tail: np.ndarray
-    objects: list[Any]
+    ids: list[str]
     n_duplicates: np.ndarray
 
 
@@ -109,8 +107,19 @@ class DocCounts:
         return out
 
 
-def _fromiter(values: Any, n: int, dtype: Any = np.int64) -> np.ndarray:
-    return np.fromiter(values, dtype=dtype, count=n)
+def _combine(cols: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 key per row, equal iff every column is equal; None when it could overflow."""
+    key: np.ndarray | None = None
+    bound = 1
+    for c in cols:
+        c = np.asarray(c, np.int64)
+        lo, hi = int(c.min()), int(c.max())
+        width = hi - lo + 1
+        bound *= width
+        if bound >= 1 << 62:
+            return None
+        key = c - lo if key is None else key * width + (c - lo)
+    return key
 
 
 def _dedupe(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -118,11 +127,19 @@ def _dedupe(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     n = len(cols[0])
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    order = np.lexsort(cols[::-1])
-    same = np.ones(n - 1, bool)
-    for c in cols:
-        cs = c[order]
-        same &= cs[1:] == cs[:-1]
+    key = _combine(cols)
+    if key is not None:
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        same = ks[1:] == ks[:-1]
+    else:
+        order = np.lexsort(cols[::-1])
+        same = np.ones(n - 1, bool)
+        for c in cols:
+            cs = c[order]
+            same &= cs[1:] == cs[:-1]
+    if not same.any():
+        return np.arange(n, dtype=np.int64), np.ones(n, bool)
     first = np.concatenate([[True], ~same])
     group = np.cumsum(first) - 1
     first_row_of_group = order[first]
@@ -133,82 +150,48 @@ def _dedupe(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return canon, keep
 
 
-def span_table(docs: list[Document], gold: bool, allow_unknown: bool = False) -> SpanTable:
-    """Flatten and deduplicate the spans of `docs` (same span = same doc, offsets and label)."""
-    sizes = [len(d.spans) for d in docs]
-    flat = [s for d in docs for s in d.spans]
-    n = len(flat)
-    doc = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
-    # map(attrgetter) runs in C: reading 500k span objects is the cost that dominates scoring.
-    start = _fromiter(map(attrgetter("start"), flat), n)
-    end = _fromiter(map(attrgetter("end"), flat), n)
-    label = _fromiter(map(LABEL_ID.get, map(attrgetter("label"), flat), repeat(UNKNOWN, n)), n)
-    if not allow_unknown and (label == UNKNOWN).any():
-        i = int(np.flatnonzero(label == UNKNOWN)[0])
-        raise ValueError(f"document {docs[int(doc[i])].id!r}: span {flat[i].id!r} has label {flat[i].label!r}, not in the schema")
-    if gold and n:
-        # Entity ids are strings local to a document: code (document, entity) pairs in C.
-        ents = [e or "" for e in map(attrgetter("entity"), flat)]
-        names, eid = np.unique(np.array(ents), return_inverse=True)
-        _, entity = np.unique(doc * (len(names) + 1) + eid, return_inverse=True)
-        entity = entity.astype(np.int64)
-        entity[np.array(ents) == ""] = -1
-    else:
-        entity = np.full(n, -1, np.int64)
-    attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
-    for j, name in enumerate(ATTR_NAMES):
-        # Only spans of the owning label carry the attribute (the validator enforces it).
-        values = ATTRIBUTES[name][1]
-        vid = {v: i for i, v in enumerate(values)}
-        rows = np.flatnonzero(label == LABEL_ID[ATTRIBUTES[name][0]])
-        owners = [flat[i] for i in rows.tolist()]
-        attrs[rows, j] = _fromiter(map(vid.get, map(attrgetter(f"attributes.{name}"), owners), repeat(-1)), len(rows))
-    canon, keep = _dedupe([doc, start, end, label])
+def span_table(batch: Batch, allow_unknown: bool = False) -> SpanTable:
+    """Deduplicate the spans of `batch` (same span = same doc, offsets and label)."""
+    if batch.unknown_labels and not allow_unknown:
+        i = min(batch.unknown_labels)
+        raise ValueError(
+            f"document {batch.ids[int(batch.s_doc[i])]!r}: span {batch.s_ids[i]!r} has label {batch.unknown_labels[i]!r}, not in the schema"
+        )
+    n = len(batch.s_doc)
+    canon, keep = _dedupe([batch.s_doc, batch.s_start, batch.s_end, batch.s_label])
+    n_docs = len(batch)
+    if n == 0 or keep.all():
+        return SpanTable(batch.s_doc, batch.s_start, batch.s_end, batch.s_label, batch.s_entity, batch.s_attrs,
+                         batch.s_ids, canon, np.zeros(n_docs, np.int64), dict(batch.unknown_labels))
     # Rows renumbered to the kept ones; every id (even a duplicate's) maps to its canonical row.
     new_index = np.cumsum(keep) - 1
-    canon_new = new_index[canon] if n else canon
-    # Span ids are needed only to resolve relations: build the lookup for documents that have any.
-    rows_list = canon_new.tolist()
-    row_of: list[dict[str, int]] = []
-    base = 0
-    for d, k in zip(docs, sizes, strict=True):
-        row_of.append(dict(zip([s.id for s in d.spans], rows_list[base : base + k], strict=True)) if d.relations else {})
-        base += k
-    dup = np.bincount(doc[~keep], minlength=len(docs)) if n else np.zeros(len(docs), np.int64)
-    kept_idx = np.flatnonzero(keep)
+    kept = np.flatnonzero(keep)
     return SpanTable(
-        doc=doc[keep],
-        start=start[keep],
-        end=end[keep],
-        label=label[keep],
-        entity=entity[keep],
-        attrs=attrs[keep],
-        objects=[flat[i] for i in kept_idx],
-        row_of=row_of,
-        n_duplicates=dup,
+        doc=batch.s_doc[keep],
+        start=batch.s_start[keep],
+        end=batch.s_end[keep],
+        label=batch.s_label[keep],
+        entity=batch.s_entity[keep],
+        attrs=batch.s_attrs[keep],
+        ids=[batch.s_ids[i] for i in kept.tolist()],
+        canon=new_index[canon],
+        n_duplicates=np.bincount(batch.s_doc[~keep], minlength=n_docs),
+        unknown={int(new_index[r]): lab for r, lab in batch.unknown_labels.items() if keep[r]},
     )
 
 
-def rel_table(docs: list[Document], spans: SpanTable) -> RelTable:
-    """Flatten relations onto span rows; the same (label, head, tail) after span dedup counts once."""
-    flat = [(i, r) for i, d in enumerate(docs) for r in d.relations]
-    n = len(flat)
-    doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d.relations) for d in docs])
-    rels = [r for _, r in flat]
-    label = _fromiter(map(REL_ID.get, map(attrgetter("label"), rels), repeat(-1, n)), n)
-    if (label < 0).any():
-        i = int(np.flatnonzero(label < 0)[0])
-        raise ValueError(f"document {docs[flat[i][0]].id!r}: relation {flat[i][1].id!r} has label {flat[i][1].label!r}, not in the schema")
-    try:
-        lookups = [spans.row_of[i] for i, _ in flat]
-        head = _fromiter(map(getitem, lookups, map(attrgetter("head"), rels)), n)
-        tail = _fromiter(map(getitem, lookups, map(attrgetter("tail"), rels)), n)
-    except KeyError as exc:
-        bad = next((docs[i].id, r.id) for i, r in flat if r.head not in spans.row_of[i] or r.tail not in spans.row_of[i])
-        raise ValueError(f"document {bad[0]!r}: relation {bad[1]!r} points to unknown span {exc.args[0]!r}") from None
-    canon, keep = _dedupe([doc, label, head, tail])
-    dup = np.bincount(doc[~keep], minlength=len(docs)) if n else np.zeros(len(docs), np.int64)
-    return RelTable(doc[keep], label[keep], head[keep], tail[keep], [flat[i][1] for i in np.flatnonzero(keep)], dup)
+def rel_table(batch: Batch, spans: SpanTable) -> RelTable:
+    """Relations onto span rows; the same (label, head, tail) after span dedup counts once."""
+    n_docs = len(batch)
+    if len(batch.r_doc) == 0:
+        z = np.zeros(0, np.int64)
+        return RelTable(z, z, z, z, [], np.zeros(n_docs, np.int64))
+    head, tail = spans.canon[batch.r_head], spans.canon[batch.r_tail]
+    _, keep = _dedupe([batch.r_doc, batch.r_label, head, tail])
+    if keep.all():
+        return RelTable(batch.r_doc, batch.r_label, head, tail, batch.r_ids, np.zeros(n_docs, np.int64))
+    dup = np.bincount(batch.r_doc[~keep], minlength=n_docs)
+    return RelTable(batch.r_doc[keep], batch.r_label[keep], head[keep], tail[keep], [batch.r_ids[i] for i in np.flatnonzero(keep).tolist()], dup)
 
 
 def _clitic_equal(text: str, gs: int, ge: int, ps: int, pe: int) -> bool:
@@ -224,13 +207,21 @@ def _per_doc(doc: np.ndarray, label: np.ndarray, status: np.ndarray, n_docs: int
     return np.bincount(flat, minlength=n_docs * n_labels * n_status).reshape(n_docs, n_labels, n_status)
 
 
-def _pair_keys(g_cols: list[np.ndarray], p_cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Exact integer keys for rows of two tables: equal keys iff all columns are equal."""
+def _pair_keys(g_cols: list[np.ndarray], p_cols: list[np.ndarray], dense: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Integer keys for rows of two tables: equal keys iff all columns are equal.
+
+    With `dense`, keys are 0..k-1 (usable as column values of a further key).
+    """
     n_g = len(g_cols[0])
     cols = [np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64)]) for a, b in zip(g_cols, p_cols, strict=True)]
     n = len(cols[0])
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key = _combine(cols)
+    if key is not None:
+        if dense:
+            key = dense_rank(key)
+        return key[:n_g], key[n_g:]
     order = np.lexsort(cols[::-1])
     new = np.zeros(n, bool)
     new[0] = True
@@ -242,14 +233,34 @@ def _pair_keys(g_cols: list[np.ndarray], p_cols: list[np.ndarray]) -> tuple[np.n
     return ids[:n_g], ids[n_g:]
 
 
+def _distinct(key: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each distinct key, in increasing key order."""
+    if len(key) == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    first = np.empty(len(key), bool)
+    first[0] = True
+    np.not_equal(ks[1:], ks[:-1], out=first[1:])
+    return order[first]
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """values[i] in sorted_set, by binary search."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), bool)
+    i = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[i] == values
+
+
 def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (doc, label) [tp, pred, gold] of two key sets (duplicates within a side count once)."""
-    gu, gi = np.unique(g_key, return_index=True)
-    pu, pi = np.unique(p_key, return_index=True)
+    gi, pi = _distinct(g_key), _distinct(p_key)
+    gu, pu = g_key[gi], p_key[pi]
     g_doc, g_lab = g_doc[gi], g_lab[gi]
     p_doc, p_lab = p_doc[pi], p_lab[pi]
-    p_hit = np.isin(pu, gu)
-    g_hit = np.isin(gu, pu)
+    p_hit = _member(pu, gu)
+    g_hit = _member(gu, pu)
     nr = len(RELATION_LABELS)
     out = np.zeros((n_docs, nr, 3), np.int64)
     out[:, :, 0] = np.bincount(p_doc[p_hit] * nr + p_lab[p_hit], minlength=n_docs * nr).reshape(n_docs, nr)
@@ -286,14 +297,22 @@ def _intersect(x: list[tuple[int, int]], y: list[tuple[int, int]]) -> list[tuple
 
 
 def compute_counts(
-    gold_docs: list[Document],
-    pred_docs: list[Document],
+    gold: Batch | list[Document],
+    pred: Batch | list[Document],
     allow_unknown: bool = False,
     collect_errors: bool = False,
 ) -> DocCounts:
-    """Match `pred_docs[i]` against `gold_docs[i]` for all i at once and count."""
+    """Match prediction document i against gold document i for all i at once and count.
+
+    `pred` must already be aligned with `gold` (same length and order; see
+    `scoring.align`). Lists of Documents are converted to columns first.
+    """
     with gc_paused():
-        return _compute_counts(gold_docs, pred_docs, allow_unknown, collect_errors)
+        if not isinstance(gold, Batch):
+            gold = from_documents(gold, gold=True)
+        if not isinstance(pred, Batch):
+            pred = from_documents(pred, gold=False)
+        return _compute_counts(gold, pred, allow_unknown, collect_errors)
 
 
 @contextmanager
@@ -313,17 +332,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compute_counts(
-    gold_docs: list[Document],
-    pred_docs: list[Document],
-    allow_unknown: bool,
-    collect_errors: bool,
-) -> DocCounts:
-    n_docs = len(gold_docs)
-    G = span_table(gold_docs, gold=True)
-    P = span_table(pred_docs, gold=False, allow_unknown=allow_unknown)
-    GR = rel_table(gold_docs, G)
-    PR = rel_table(pred_docs, P)
+def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_errors: bool) -> DocCounts:
+    n_docs = len(gold)
+    texts = gold.texts
+    G = span_table(gold)
+    P = span_table(pred, allow_unknown=allow_unknown)
+    GR = rel_table(gold, G)
+    PR = rel_table(pred, P)
     stride = int(max(G.end.max(initial=0), P.end.max(initial=0))) + 1
     known = P.label != UNKNOWN
     p_off_start = np.where(known, P.doc * stride + P.start, -1)
@@ -338,7 +353,7 @@ def _compute_counts(
     cand = np.flatnonzero(~same_b & same_l & (G.end[g] == P.end[p]) & (np.abs(G.start[g] - P.start[p]) <= 4))
     for k in cand:
         gi, pi = g[k], p[k]
-        clitic[k] = _clitic_equal(gold_docs[G.doc[gi]].text or "", int(G.start[gi]), int(G.end[gi]), int(P.start[pi]), int(P.end[pi]))
+        clitic[k] = _clitic_equal(texts[G.doc[gi]] or "", int(G.start[gi]), int(G.end[gi]), int(P.start[pi]), int(P.end[pi]))
     comp = matching.components(len(G), len(P), g, p)
     rules = {
         "strict": (same_b & same_l, 1),
@@ -365,15 +380,13 @@ def _compute_counts(
     # Relations.
     nr = len(RELATION_LABELS)
     relations: dict[str, np.ndarray] = {}
-    gk, pk = _pair_keys(
-        [GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], G.start[GR.tail], G.end[GR.tail], G.label[GR.tail]],
-        [PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], P.start[PR.tail], P.end[PR.tail], P.label[PR.tail]],
-    )
+    # Relation keys are built on span ids shared by both sides: a span id stands for
+    # (doc, start, end, label), a boundary id for (doc, start, end).
+    sid_g, sid_p = _pair_keys([G.doc, G.start, G.end, G.label], [P.doc, P.start, P.end, P.label], dense=True)
+    bid_g, bid_p = _pair_keys([G.doc, G.start, G.end], [P.doc, P.start, P.end], dense=True)
+    gk, pk = _pair_keys([GR.label, sid_g[GR.head], sid_g[GR.tail]], [PR.label, sid_p[PR.head], sid_p[PR.tail]])
     relations["strict"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
-    gk, pk = _pair_keys(
-        [GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.start[GR.tail], G.end[GR.tail]],
-        [PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.start[PR.tail], P.end[PR.tail]],
-    )
+    gk, pk = _pair_keys([GR.label, bid_g[GR.head], bid_g[GR.tail]], [PR.label, bid_p[PR.head], bid_p[PR.tail]])
     relations["boundaries"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
 
     # relaxed: same relation label, heads overlap, tails overlap; optimal one-to-one.
@@ -418,18 +431,18 @@ def _compute_counts(
     # entity: tail compared by gold entity cluster (a predicted tail strictly equal to any
     # mention of the cluster); head strictly. Gold relations to two mentions of one
     # entity collapse into one (entity-level, as DocRED).
-    g_cluster = np.where(G.entity >= 0, G.entity, -(np.arange(len(G)) + 2))
+    # Clusters: gold entity codes, then one per gold span without an entity, then one per
+    # predicted tail that matches no gold span (it can equal nothing).
+    n_ent = int(G.entity.max(initial=-1)) + 1
+    g_cluster = np.where(G.entity >= 0, G.entity, n_ent + np.arange(len(G)))
     strict_pairs = (same_b & same_l)
     pred_to_gold = np.full(len(P), -1, np.int64)
     pred_to_gold[p[strict_pairs]] = g[strict_pairs]
     tail_gold = pred_to_gold[PR.tail] if len(PR.tail) else PR.tail
-    p_cluster = np.where(tail_gold >= 0, g_cluster[np.maximum(tail_gold, 0)] if len(G) else -1, -(10**12) - PR.tail)
-    gk, pk = _pair_keys(
-        [GR.doc, GR.label, G.start[GR.head], G.end[GR.head], G.label[GR.head], g_cluster[GR.tail]],
-        [PR.doc, PR.label, P.start[PR.head], P.end[PR.head], P.label[PR.head], p_cluster],
-    )
+    p_cluster = np.where(tail_gold >= 0, g_cluster[np.maximum(tail_gold, 0)] if len(G) else -1, n_ent + len(G) + PR.tail)
+    gk, pk = _pair_keys([GR.label, sid_g[GR.head], g_cluster[GR.tail]], [PR.label, sid_p[PR.head], p_cluster])
     relations["entity"], _, ent_g_hit = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
-    ent_found = np.isin(gk, gk[ent_g_hit])
+    ent_found = _member(gk, gk[ent_g_hit])  # gk[ent_g_hit] is in increasing order
 
     # Attributes on strictly matched spans.
     ch = chosen_by["strict"] & same_b & same_l
@@ -453,7 +466,7 @@ def _compute_counts(
     for i in pq:
         by_doc_p.setdefault(int(P.doc[i]), []).append((int(P.start[i]), int(P.end[i])))
     for d in set(by_doc_g) | set(by_doc_p):
-        text = gold_docs[d].text or ""
+        text = texts[d] or ""
         gi_ = _merge(by_doc_g.get(d, []))
         pi_ = _merge(by_doc_p.get(d, []))
         quote_tokens[d] = (_token_count(text, _intersect(gi_, pi_)), _token_count(text, pi_), _token_count(text, gi_))
@@ -491,41 +504,44 @@ def _compute_counts(
         relation_duplicates=PR.n_duplicates,
     )
     digest = hashlib.sha256()
-    digest.update("\x00".join(d.id for d in gold_docs).encode("utf-8"))
-    digest.update("\x00".join(d.text or "" for d in gold_docs).encode("utf-8"))
+    digest.update("\x00".join(gold.ids).encode("utf-8"))
+    digest.update("\x00".join(t or "" for t in texts).encode("utf-8"))
     for arr in (G.doc, G.start, G.end, G.label, G.entity, G.attrs, GR.doc, GR.label, GR.head, GR.tail):
         digest.update(np.ascontiguousarray(arr, np.int64).tobytes())
     counts.gold_digest = digest.hexdigest()
     if collect_errors:
-        counts.errors = _errors(gold_docs, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
+        counts.errors = _errors(gold, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
     return counts
 
 
-def _span_view(obj: Any, text: str) -> dict[str, Any]:
-    return {"id": obj.id, "start": obj.start, "end": obj.end, "label": obj.label, "text": text[obj.start : obj.end]}
+def _span_view(S: SpanTable, row: int, text: str) -> dict[str, Any]:
+    start, end = int(S.start[row]), int(S.end[row])
+    return {"id": S.ids[row], "start": start, "end": end, "label": S.label_name(row), "text": text[start:end]}
 
 
-def _errors(gold_docs, G, P, GR, PR, g, p, chosen, same_b, same_l, clitic) -> list[dict[str, Any]]:
+def _errors(gold: Batch, G, P, GR, PR, g, p, chosen, same_b, same_l, clitic) -> list[dict[str, Any]]:
     """Every strict-scheme span error and strict-mode relation error, grouped by document."""
     out: list[dict[str, Any]] = []
+    ids, texts = gold.ids, gold.texts
     matched_g = np.zeros(len(G), bool)
     matched_p = np.zeros(len(P), bool)
     matched_g[g[chosen]] = True
     matched_p[p[chosen]] = True
     for k in np.flatnonzero(chosen & ~(same_b & same_l)):
-        gi, pi = g[k], p[k]
-        d = gold_docs[G.doc[gi]]
+        gi, pi = int(g[k]), int(p[k])
+        d = int(G.doc[gi])
+        text = texts[d] or ""
         kind = "label" if same_b[k] else ("boundary" if same_l[k] else "boundary+label")
-        rec = {"doc": d.id, "kind": kind, "gold": _span_view(G.objects[gi], d.text or ""), "pred": _span_view(P.objects[pi], d.text or "")}
+        rec = {"doc": ids[d], "kind": kind, "gold": _span_view(G, gi, text), "pred": _span_view(P, pi, text)}
         if clitic[k] and not same_b[k]:
             rec["clitic_only"] = True
         out.append(rec)
-    for gi in np.flatnonzero(~matched_g):
-        d = gold_docs[G.doc[gi]]
-        out.append({"doc": d.id, "kind": "missed", "gold": _span_view(G.objects[gi], d.text or "")})
-    for pi in np.flatnonzero(~matched_p):
-        d = gold_docs[P.doc[pi]]
-        out.append({"doc": d.id, "kind": "spurious", "pred": _span_view(P.objects[pi], d.text or "")})
+    for gi in np.flatnonzero(~matched_g).tolist():
+        d = int(G.doc[gi])
+        out.append({"doc": ids[d], "kind": "missed", "gold": _span_view(G, gi, texts[d] or "")})
+    for pi in np.flatnonzero(~matched_p).tolist():
+        d = int(P.doc[pi])
+        out.append({"doc": ids[d], "kind": "spurious", "pred": _span_view(P, pi, texts[d] or "")})
     # Relations (strict mode): a gold relation missed / a predicted one spurious.
     def keys(R: RelTable, S: SpanTable) -> list[tuple[int, ...]]:
         cols = (R.doc, R.label, S.start[R.head], S.end[R.head], S.label[R.head], S.start[R.tail], S.end[R.tail], S.label[R.tail])
@@ -537,10 +553,10 @@ def _errors(gold_docs, G, P, GR, PR, g, p, chosen, same_b, same_l, clitic) -> li
         for i, key in enumerate(own):
             if key in other:
                 continue
-            d = gold_docs[R.doc[i]]
-            text = d.text or ""
-            out.append({"doc": d.id, "kind": kind, "label": R.objects[i].label,
-                        "head": _span_view(S.objects[R.head[i]], text), "tail": _span_view(S.objects[R.tail[i]], text)})
-    order = {d.id: i for i, d in enumerate(gold_docs)}
+            d = int(R.doc[i])
+            text = texts[d] or ""
+            out.append({"doc": ids[d], "kind": kind, "label": RELATION_LABELS[int(R.label[i])],
+                        "head": _span_view(S, int(R.head[i]), text), "tail": _span_view(S, int(R.tail[i]), text)})
+    order = {d: i for i, d in enumerate(ids)}
     out.sort(key=lambda e: (order[e["doc"]], e["kind"]))
     return out

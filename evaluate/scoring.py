@@ -21,7 +21,6 @@ Stable JSON keys of `ScoreReport.to_dict()` (documented in the README):
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ittifaq.evaluate import arabic_norm, bootstrap, figures
+from ittifaq.evaluate.columns import Batch, from_documents, take_docs
 from ittifaq.evaluate.counts import (
     ATTR_NAMES,
     N_LABELS,
@@ -39,9 +39,10 @@ from ittifaq.evaluate.counts import (
     UNKNOWN,
     DocCounts,
     compute_counts,
+    gc_paused,
 )
 from ittifaq.evaluate.reading import InputError
-from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document, Span
+from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
 from ittifaq.evaluate.signature import gold_hash, make_signature, split_of
 
 HEADLINE = {"spans": ("strict", "micro"), "relations": ("strict", "micro")}
@@ -130,57 +131,64 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _remap(pred: Document, gold_text: str, mapping: list[int]) -> Document:
-    spans = [
-        Span(s.id, mapping[s.start], mapping[s.end], gold_text[mapping[s.start] : mapping[s.end]], s.label, s.entity, s.attributes)
-        for s in pred.spans
-    ]
-    return Document(id=pred.id, text=gold_text, spans=spans, relations=pred.relations)
+def _as_batch(docs: Batch | Iterable[Document], gold: bool) -> Batch:
+    return docs if isinstance(docs, Batch) else from_documents(list(docs), gold=gold)
 
 
-def align(
-    gold_docs: list[Document], pred_docs: list[Document], ignore_extra: bool = False, norm: str = "none"
-) -> tuple[list[Document], list[str], list[str]]:
+def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "none") -> tuple[Batch, list[str], list[str]]:
     """Predictions in gold order (empty where missing), the missing ids and the ignored extra ids."""
     if norm not in arabic_norm.NORMS:
         raise InputError(f"unknown normalization {norm!r}; choose one of {', '.join(arabic_norm.NORMS)}")
     gold_ids: dict[str, int] = {}
-    for d in gold_docs:
-        if d.id in gold_ids:
-            raise InputError(f"gold: document {d.id!r} appears twice")
-        gold_ids[d.id] = len(gold_ids)
-    by_id: dict[str, Document] = {}
+    for i, doc_id in enumerate(gold.ids):
+        if gold_ids.setdefault(doc_id, i) != i:
+            raise InputError(f"gold: document {doc_id!r} appears twice")
+    new_doc = np.full(len(pred), -1, np.int64)
+    seen: set[str] = set()
     extra: list[str] = []
-    for d in pred_docs:
-        if d.id in by_id:
-            raise InputError(f"predictions: document {d.id!r} appears twice")
-        if d.id not in gold_ids:
-            extra.append(d.id)
-            continue
-        by_id[d.id] = d
+    for i, doc_id in enumerate(pred.ids):
+        if doc_id in seen:
+            raise InputError(f"predictions: document {doc_id!r} appears twice")
+        seen.add(doc_id)
+        gi = gold_ids.get(doc_id)
+        if gi is None:
+            extra.append(doc_id)
+        else:
+            new_doc[i] = gi
     if extra and not ignore_extra:
         shown = ", ".join(extra[:20]) + (f" … and {len(extra) - 20} more" if len(extra) > 20 else "")
         raise InputError(f"predictions for {len(extra)} document(s) not in gold: {shown} (use --ignore-extra to skip them)")
-    aligned: list[Document] = []
-    missing: list[str] = []
-    for g in gold_docs:
-        p = by_id.get(g.id)
-        if p is None:
-            missing.append(g.id)
-            aligned.append(Document(id=g.id, text=g.text))
+    missing = [doc_id for doc_id in gold.ids if doc_id not in seen]
+    remaps: dict[int, list[int]] = {}
+    for i, gi in enumerate(new_doc.tolist()):
+        if gi < 0:
             continue
-        gold_text = g.text or ""
-        if p.text is not None and p.text != gold_text:
-            mapping = arabic_norm.offset_map(p.text, gold_text) if norm == "arabic" else None
+        gold_text = gold.texts[gi] or ""
+        p_text, p_sha = pred.texts[i], pred.text_sha256[i]
+        if p_text is not None and p_text != gold_text:
+            mapping = arabic_norm.offset_map(p_text, gold_text) if norm == "arabic" else None
             if mapping is None:
-                raise InputError(f"document {g.id!r}: the prediction's text differs from the gold text" + (" (even after Arabic normalization)" if norm == "arabic" else ""))
-            p = _remap(p, gold_text, mapping)
-        elif p.text is None and p.text_sha256 is not None and p.text_sha256 != _sha(gold_text):
-            raise InputError(f"document {g.id!r}: the prediction's text_sha256 differs from the SHA-256 of the gold text")
-        for s in p.spans:
-            if s.end > len(gold_text):
-                raise InputError(f"document {g.id!r}: predicted span {s.id!r} ends at {s.end}, beyond the gold text ({len(gold_text)} characters)")
-        aligned.append(p)
+                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text" + (" (even after Arabic normalization)" if norm == "arabic" else ""))
+            remaps[gi] = mapping
+        elif p_text is None and p_sha is not None and p_sha != _sha(gold_text):
+            raise InputError(f"document {gold.ids[gi]!r}: the prediction's text_sha256 differs from the SHA-256 of the gold text")
+    aligned = take_docs(pred, new_doc, len(gold), gold.ids, gold.texts)
+    for gi, mapping in remaps.items():
+        rows = np.flatnonzero(aligned.s_doc == gi)
+        m = np.asarray(mapping, np.int64)
+        over = rows[aligned.s_end[rows] >= len(m)]
+        if len(over):
+            r = int(over[0])
+            raise InputError(f"document {gold.ids[gi]!r}: predicted span {aligned.s_ids[r]!r} ends at {int(aligned.s_end[r])}, beyond the prediction's text")
+        aligned.s_start[rows] = m[aligned.s_start[rows]]
+        aligned.s_end[rows] = m[aligned.s_end[rows]]
+    if len(aligned.s_doc):
+        lengths = np.fromiter((len(t or "") for t in gold.texts), np.int64, len(gold))
+        over = np.flatnonzero(aligned.s_end > lengths[aligned.s_doc])
+        if len(over):
+            r = int(over[0])
+            gi = int(aligned.s_doc[r])
+            raise InputError(f"document {gold.ids[gi]!r}: predicted span {aligned.s_ids[r]!r} ends at {int(aligned.s_end[r])}, beyond the gold text ({int(lengths[gi])} characters)")
     return aligned, missing, extra
 
 
@@ -333,8 +341,8 @@ def build_sections(
 
 
 def score(
-    gold_docs: list[Document],
-    pred_docs: list[Document],
+    gold_docs: list[Document] | Batch,
+    pred_docs: list[Document] | Batch,
     *,
     gold_path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
     split: str | None = None,
@@ -348,24 +356,26 @@ def score(
 ) -> ScoreReport:
     """Score predictions against gold; see the module docstring for the report keys.
 
+    Documents may be given as lists of `Document` or as column batches
+    (`columns.Batch`, what `fast_read` builds from JSONL without making Documents).
     `unknown_labels`: "error" (default) raises InputError on a predicted label not in
     the schema; "spurious" counts such spans as spurious (shown as `<unknown>`).
     """
     if unknown_labels not in ("error", "spurious"):
         raise InputError("unknown_labels must be 'error' or 'spurious'")
-    gold_docs = list(gold_docs)
-    aligned, missing, extra = align(gold_docs, list(pred_docs), ignore_extra=ignore_extra, norm=norm)
     # Flattening allocates millions of small objects; the cyclic GC would rescan them all
     # repeatedly (nothing here creates cycles), which makes time grow faster than linearly.
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        counts = compute_counts(gold_docs, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
-    except ValueError as exc:
-        raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
-    finally:
-        if gc_was_on:
-            gc.enable()
+    with gc_paused():
+        try:
+            gold = _as_batch(gold_docs, gold=True)
+            pred = _as_batch(pred_docs, gold=False)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        aligned, missing, extra = align(gold, pred, ignore_extra=ignore_extra, norm=norm)
+        try:
+            counts = compute_counts(gold, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
+        except ValueError as exc:
+            raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
     spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
 
     if gold_path is None:
@@ -374,7 +384,7 @@ def score(
         paths = [gold_path]
     else:
         paths = list(gold_path)
-    split_name = split or split_of(gold_docs)
+    split_name = split or split_of(gold.splits)
     digest = gold_hash(paths) if paths else counts.gold_digest[:12]
     signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed)
 
@@ -399,7 +409,7 @@ def score(
     return ScoreReport(
         signature=signature,
         headline=headline,
-        n_docs=len(gold_docs),
+        n_docs=len(gold),
         labels={"spans": list(SPAN_LABELS), "relations": list(RELATION_LABELS), "layers": {k: list(v) for k, v in LAYERS.items()}},
         config={"schemes": list(SCHEMES), "relation_modes": list(REL_MODES), "n_boot": n_boot, "seed": seed, "ci_level": level,
                 "norm": norm, "unknown_labels": unknown_labels, "split": split_name},

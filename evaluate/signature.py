@@ -37,8 +37,9 @@ def gold_hash(paths: Iterable[str | os.PathLike[str]]) -> str:
     return h.hexdigest()[:12]
 
 
-def split_of(docs: list[Document]) -> str:
-    splits = {d.split for d in docs}
+def split_of(docs: Iterable[Document | str | None]) -> str:
+    """The split named in the documents (or given directly as split values)."""
+    splits = {d.split if isinstance(d, Document) else d for d in docs}
     if not splits or splits == {None}:
         return "none"
     return splits.pop() if len(splits) == 1 else "mixed"

@@ -231,7 +231,7 @@ def check_record(
             add("bad-date", f"date {date!r} is not a real calendar date", field="date")
 
     span_labels: dict[str, str] = {}
-    span_ids = Counter(s.get("id") for s in spans if isinstance(s, dict))
+    span_ids = Counter(s["id"] for s in spans if isinstance(s, dict) and isinstance(s.get("id"), str))
     for sid, n in span_ids.items():
         if n > 1 and isinstance(sid, str):
             add("duplicate-id", f"span id {sid!r} is used {n} times in this document", f"span {sid}", "spans.id")
@@ -243,7 +243,11 @@ def check_record(
         label = s.get("label")
         span_labels.setdefault(sid, label)
         start, end = s.get("start"), s.get("end")
-        if isinstance(start, int) and isinstance(end, int):
+        for name, value in (("start", start), ("end", end)):
+            # JSON Schema counts 3.0 as an integer; an offset written so is still not an index.
+            if isinstance(value, float):
+                add("wrong-type", f"{name} {value!r} is written as a number with a fraction part; offsets are integers", f"span {sid}", f"spans[{i}].{name}")
+        if type(start) is int and type(end) is int:
             if start < 0 or end < 0:
                 add("bad-offsets", f"negative offset ({start}, {end})", f"span {sid}", f"spans[{i}].start")
             elif start > end:
@@ -264,6 +268,8 @@ def check_record(
                 if not predictions and surface != surface.strip():
                     add("span-whitespace", "span starts or ends with white space", f"span {sid}", f"spans[{i}]")
         entity = s.get("entity")
+        if entity == "":
+            add("entity-missing", "entity id is empty; use a non-empty id (or null on non-actors)", f"span {sid}", f"spans[{i}].entity")
         if label in S.ACTOR_LABELS:
             if entity is None and not predictions:
                 add("entity-missing", f"actor span ({label}) has no entity (coreference) id", f"span {sid}", f"spans[{i}].entity")
@@ -288,7 +294,7 @@ def check_record(
             if len(labels) > 1:
                 add("entity-label-mismatch", f"entity {entity!r} has mentions labelled {sorted(labels)}; one entity, one label", field="spans.entity")
 
-    rel_ids = Counter(r.get("id") for r in relations if isinstance(r, dict))
+    rel_ids = Counter(r["id"] for r in relations if isinstance(r, dict) and isinstance(r.get("id"), str))
     for rid, n in rel_ids.items():
         if n > 1 and isinstance(rid, str):
             add("duplicate-id", f"relation id {rid!r} is used {n} times in this document", f"relation {rid}", "relations.id")

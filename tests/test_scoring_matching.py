@@ -93,3 +93,31 @@ def test_large_component_uses_sparse_solver_and_agrees():
     finally:
         matching.DENSE_LIMIT = old
     assert dense.sum() == sparse.sum() == n
+
+
+def test_components_equal_scipy_connected_components():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from ittifaq.evaluate.matching import components
+
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        n_g, n_p = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+        m = int(rng.integers(0, 60))
+        g, p = rng.integers(0, n_g, m), rng.integers(0, n_p, m)
+        if trial % 10 == 0:  # long chains: the worst case for label propagation
+            k = min(n_g, n_p)
+            g = np.concatenate([np.arange(k), np.arange(k - 1)])
+            p = np.concatenate([np.arange(k), np.arange(1, k)])
+        ours = components(n_g, n_p, g, p)
+        if len(g) == 0:
+            assert len(ours) == 0
+            continue
+        n = n_g + n_p
+        graph = coo_matrix((np.ones(len(g)), (g, p + n_g)), shape=(n, n))
+        _, ref = connected_components(graph, directed=False)
+        ref = ref[g]
+        # Same partition of the edges: a bijection between component labels.
+        pairs = set(zip(ours.tolist(), ref.tolist(), strict=True))
+        assert len(pairs) == len(set(ours.tolist())) == len(set(ref.tolist()))

@@ -1,0 +1,253 @@
+"""Documents as flat columns: the form the scorer counts on.
+
+Scoring half a million spans one Python object at a time was what made the scorer
+slow. A `Batch` holds every span and relation of a list of documents as NumPy
+columns (one row per span or relation, with its document index), so matching and
+counting are a handful of vectorized passes. A batch is built either from
+`Document` objects (the Python API, `from_documents`) or straight from parsed
+JSON records (`fast_read.py`), without a `Document` ever being made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
+
+import numpy as np
+
+from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
+
+#: Code of a span label outside the schema (kept only when unknown labels are allowed).
+UNKNOWN = len(SPAN_LABELS)
+LABEL_ID: dict[str, int] = {label: i for i, label in enumerate(SPAN_LABELS)}
+REL_ID: dict[str, int] = {label: i for i, label in enumerate(RELATION_LABELS)}
+ATTR_NAMES: tuple[str, ...] = tuple(ATTRIBUTES)
+#: attribute name -> value -> code (codes follow the schema's order).
+ATTR_CODES: dict[str, dict[str, int]] = {name: {v: i for i, v in enumerate(values)} for name, (_, values) in ATTRIBUTES.items()}
+#: attribute column -> code of the span label that owns it.
+ATTR_OWNER: tuple[int, ...] = tuple(LABEL_ID[ATTRIBUTES[name][0]] for name in ATTR_NAMES)
+
+
+def _i64(values: list[int] | np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64) if len(values) else np.zeros(0, np.int64)
+
+
+@dataclass(slots=True)
+class Batch:
+    """The spans and relations of `len(ids)` documents as columns.
+
+    Span rows are in document order, then in the order given; relation heads and
+    tails are span rows of the same batch. `entity` codes are unique per (document,
+    entity id) pair, -1 where a span has none; `attrs` holds attribute value codes,
+    -1 where unset.
+    """
+
+    ids: list[str]
+    texts: list[str | None]
+    text_sha256: list[str | None]
+    splits: list[str | None]
+    s_doc: np.ndarray
+    s_start: np.ndarray
+    s_end: np.ndarray
+    s_label: np.ndarray
+    s_entity: np.ndarray
+    s_attrs: np.ndarray
+    s_ids: list[str]
+    r_doc: np.ndarray
+    r_label: np.ndarray
+    r_head: np.ndarray
+    r_tail: np.ndarray
+    r_ids: list[str]
+    unknown_labels: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def label_name(self, row: int) -> str:
+        code = int(self.s_label[row])
+        return SPAN_LABELS[code] if code < UNKNOWN else self.unknown_labels.get(row, "<unknown>")
+
+
+def empty(ids: list[str], texts: list[str | None]) -> Batch:
+    """Documents without any span or relation (missing predictions)."""
+    z = np.zeros(0, np.int64)
+    n = len(ids)
+    return Batch(list(ids), list(texts), [None] * n, [None] * n, z, z, z, z, z, np.zeros((0, len(ATTR_NAMES)), np.int64), [], z, z, z, z, [])
+
+
+def dense_rank(key: np.ndarray) -> np.ndarray:
+    """0..k-1 by sorted value: equal keys get equal ranks (sort-based; NumPy's hash-based
+    `unique(return_inverse=True)` was several times slower on these arrays)."""
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    new = np.empty(n, np.int64)
+    new[0] = 0
+    np.not_equal(ks[1:], ks[:-1], out=new[1:], casting="unsafe")
+    out = np.empty(n, np.int64)
+    out[order] = np.cumsum(new)
+    return out
+
+
+def first_rows(key: np.ndarray) -> np.ndarray:
+    """For each row, the first row with the same key: a canonical code that does not
+    depend on how the rows were read (in chunks or all at once)."""
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    first = np.empty(n, bool)
+    first[0] = True
+    np.not_equal(ks[1:], ks[:-1], out=first[1:])
+    group_first = order[first][np.cumsum(first) - 1]
+    out = np.empty(n, np.int64)
+    out[order] = group_first
+    return out
+
+
+def code_entities(doc: np.ndarray, entities: list[str | None], base: int = 0) -> np.ndarray:
+    """Code each (document, entity id) pair by the row of its first mention (plus `base`);
+    -1 for spans without an entity (None or "")."""
+    n = len(entities)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    names = {e: i for i, e in enumerate(dict.fromkeys(entities))}
+    code = np.fromiter(map(names.__getitem__, entities), np.int64, n)
+    out = first_rows((doc - doc[0]) * len(names) + code) + base
+    for none in (None, ""):
+        if none in names:
+            out[code == names[none]] = -1
+    return out
+
+
+def resolve(s_doc: np.ndarray, s_ids: list[str], r_doc: np.ndarray, ends: list[str]) -> np.ndarray:
+    """Span row of each relation end (`ends` are span ids; -1 where no span of that document has the id).
+
+    Ids are coded once through a dict; (document, id code) keys are then looked up in
+    a dense table when it is small (ids repeat across documents, as T1, T2, ...) or by
+    binary search otherwise, so there is no per-document dictionary. With a repeated
+    span id (invalid input) the first span carrying it is used.
+    """
+    m = len(ends)
+    if m == 0:
+        return np.zeros(0, np.int64)
+    n = len(s_ids)
+    if n == 0:
+        return np.full(m, -1, np.int64)
+    codes = {k: i for i, k in enumerate(dict.fromkeys(s_ids))}
+    k = len(codes)
+    span_key = s_doc * k + np.fromiter(map(codes.__getitem__, s_ids), np.int64, n)
+    end_code = np.fromiter(map(codes.get, ends, repeat(-1)), np.int64, m)
+    end_key = r_doc * k + np.maximum(end_code, 0)
+    n_docs = int(max(s_doc[-1], r_doc.max())) + 1
+    if n_docs * k <= 8 * n + (1 << 20):
+        table = np.full(n_docs * k, -1, np.int64)
+        table[span_key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the first of repeated ids wins
+        found = table[end_key]
+    else:
+        order = np.argsort(span_key, kind="stable")
+        keys = span_key[order]
+        pos = np.minimum(np.searchsorted(keys, end_key, "left"), n - 1)
+        found = np.where(keys[pos] == end_key, order[pos], -1)
+    return np.where(end_code >= 0, found, -1)
+
+
+def from_documents(docs: list[Document], gold: bool) -> Batch:
+    """Columns of `docs`; entity ids are kept only for gold (predicted ones are not scored)."""
+    sizes = [len(d.spans) for d in docs]
+    flat = [s for d in docs for s in d.spans]
+    n = len(flat)
+    s_doc = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
+    # map(attrgetter) runs in C: one pass per field over all span objects.
+    start = np.fromiter(map(attrgetter("start"), flat), np.int64, n)
+    end = np.fromiter(map(attrgetter("end"), flat), np.int64, n)
+    labels = list(map(attrgetter("label"), flat))
+    label = np.fromiter(map(LABEL_ID.get, labels, repeat(UNKNOWN, n)), np.int64, n)
+    unknown = {int(i): labels[i] for i in np.flatnonzero(label == UNKNOWN).tolist()}
+    entity = code_entities(s_doc, list(map(attrgetter("entity"), flat))) if gold else np.full(n, -1, np.int64)
+    attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
+    for owner in sorted(set(ATTR_OWNER)):
+        rows = np.flatnonzero(label == owner)
+        if len(rows) == 0:
+            continue
+        objs = list(map(attrgetter("attributes"), map(flat.__getitem__, rows.tolist())))
+        for j, name in enumerate(ATTR_NAMES):
+            if ATTR_OWNER[j] == owner:
+                values = map(attrgetter(name), objs)
+                attrs[rows, j] = np.fromiter(map(ATTR_CODES[name].get, values, repeat(-1)), np.int64, len(rows))
+    s_ids = list(map(attrgetter("id"), flat))
+
+    rsizes = [len(d.relations) for d in docs]
+    rels = [r for d in docs for r in d.relations]
+    m = len(rels)
+    r_doc = np.repeat(np.arange(len(docs), dtype=np.int64), rsizes)
+    r_labels = list(map(attrgetter("label"), rels))
+    r_label = np.fromiter(map(REL_ID.get, r_labels, repeat(-1, m)), np.int64, m)
+    if (r_label < 0).any():
+        i = int(np.flatnonzero(r_label < 0)[0])
+        raise ValueError(f"document {docs[int(r_doc[i])].id!r}: relation {rels[i].id!r} has label {r_labels[i]!r}, not in the schema")
+    heads = list(map(attrgetter("head"), rels))
+    tails = list(map(attrgetter("tail"), rels))
+    both = resolve(s_doc, s_ids, np.concatenate([r_doc, r_doc]), heads + tails)
+    head, tail = both[:m], both[m:]
+    bad = np.flatnonzero((head < 0) | (tail < 0))
+    if len(bad):
+        i = int(bad[0])
+        missing = heads[i] if head[i] < 0 else tails[i]
+        raise ValueError(f"document {docs[int(r_doc[i])].id!r}: relation {rels[i].id!r} points to unknown span {missing!r}")
+    return Batch(
+        ids=[d.id for d in docs],
+        texts=[d.text for d in docs],
+        text_sha256=[d.text_sha256 for d in docs],
+        splits=[d.split for d in docs],
+        s_doc=s_doc,
+        s_start=start,
+        s_end=end,
+        s_label=label,
+        s_entity=entity,
+        s_attrs=attrs,
+        s_ids=s_ids,
+        r_doc=r_doc,
+        r_label=r_label,
+        r_head=head,
+        r_tail=tail,
+        r_ids=list(map(attrgetter("id"), rels)),
+        unknown_labels=unknown,
+    )
+
+
+def take_docs(batch: Batch, new_doc: np.ndarray, n_docs: int, ids: list[str], texts: list[str | None]) -> Batch:
+    """Re-index documents: `new_doc[i]` is the new index of document i, -1 to drop it with its rows."""
+    s_new = new_doc[batch.s_doc] if len(batch.s_doc) else batch.s_doc
+    keep = s_new >= 0
+    row_new = np.cumsum(keep) - 1
+    r_new = new_doc[batch.r_doc] if len(batch.r_doc) else batch.r_doc
+    rkeep = r_new >= 0
+    kept = np.flatnonzero(keep)
+    old_to_new = {int(old): int(row_new[old]) for old in batch.unknown_labels if keep[old]}
+    return Batch(
+        ids=list(ids),
+        texts=list(texts),
+        text_sha256=[None] * n_docs,
+        splits=[None] * n_docs,
+        s_doc=s_new[keep],
+        s_start=batch.s_start[keep],
+        s_end=batch.s_end[keep],
+        s_label=batch.s_label[keep],
+        s_entity=batch.s_entity[keep],
+        s_attrs=batch.s_attrs[keep],
+        s_ids=[batch.s_ids[i] for i in kept.tolist()] if len(kept) != len(keep) else batch.s_ids,
+        r_doc=r_new[rkeep],
+        r_label=batch.r_label[rkeep],
+        r_head=row_new[batch.r_head[rkeep]] if rkeep.any() else np.zeros(0, np.int64),
+        r_tail=row_new[batch.r_tail[rkeep]] if rkeep.any() else np.zeros(0, np.int64),
+        r_ids=[batch.r_ids[i] for i in np.flatnonzero(rkeep).tolist()] if not rkeep.all() else batch.r_ids,
+        unknown_labels={old_to_new[o]: lab for o, lab in batch.unknown_labels.items() if o in old_to_new},
+    )
+
+
+__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "empty", "first_rows", "from_documents", "resolve", "take_docs"]
