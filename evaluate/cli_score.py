@@ -104,24 +104,22 @@ extra_option = click.option("--ignore-extra", is_flag=True, help="Skip predicted
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Also draw the report as a PNG.")
 def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown_labels, errors_path, plot_path) -> None:  # noqa: ANN001
     """Score predictions against gold: spans, relations, attributes and quotes, with CIs and a signature."""
-    from ittifaq.evaluate.fast_read import read_pair
-    from ittifaq.evaluate.scoring import score as score_docs
+    from ittifaq.evaluate.parallel_score import count_files
+    from ittifaq.evaluate.reading import jsonl_files
+    from ittifaq.evaluate.scoring import count
+    from ittifaq.evaluate.scoring import report as make_report
 
     gold_paths = _gold_paths(gold, split)
     allow = unknown_labels == "spurious"
-    gold_docs, pred_docs = read_pair(gold_paths, list(pred), allow_unknown=allow)
-    # Whatever the fast reader could not vouch for goes through the full validator, which explains.
-    if gold_docs is None:
-        gold_docs = read_inputs(gold_paths, predictions=False)
-    if pred_docs is None:
-        pred_docs = read_inputs(list(pred), predictions=True, allow_unknown=allow)
-    from ittifaq.evaluate.reading import jsonl_files
-
-    report = score_docs(
-        gold_docs, pred_docs, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
-        n_boot=n_boot, seed=seed, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
-        collect_errors=errors_path is not None,
-    )
+    collect = errors_path is not None
+    counted = count_files(gold_paths, list(pred), unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
+    if counted is None:
+        # One process; whatever the fast reader cannot vouch for goes through the full validator, which explains.
+        gold_docs = read_fast(gold_paths, predictions=False)
+        pred_docs = read_fast(list(pred), predictions=True, allow_unknown=allow)
+        counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
+    report = make_report(counted, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
+                    n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm)
     data = report.to_dict()
     _warn(report.warnings)
     if plot_path:

@@ -296,6 +296,31 @@ def _intersect(x: list[tuple[int, int]], y: list[tuple[int, int]]) -> list[tuple
     return out
 
 
+def concat_counts(parts: list[DocCounts]) -> DocCounts:
+    """The counts of several document sets, one after the other (documents are independent)."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def cat(get: Any) -> np.ndarray:
+        return np.concatenate([get(c) for c in parts], axis=0)
+
+    first = parts[0]
+    digest = hashlib.sha256("".join(c.gold_digest for c in parts).encode("ascii")).hexdigest()
+    return DocCounts(
+        n_docs=sum(c.n_docs for c in parts),
+        spans={k: (cat(lambda c, k=k: c.spans[k][0]), cat(lambda c, k=k: c.spans[k][1])) for k in first.spans},
+        relations={k: cat(lambda c, k=k: c.relations[k]) for k in first.relations},
+        attributes=cat(lambda c: c.attributes),
+        quote_tokens=cat(lambda c: c.quote_tokens),
+        analyst=cat(lambda c: c.analyst),
+        analyst_speaker=cat(lambda c: c.analyst_speaker),
+        span_duplicates=cat(lambda c: c.span_duplicates),
+        relation_duplicates=cat(lambda c: c.relation_duplicates),
+        errors=[e for c in parts for e in c.errors],
+        gold_digest=digest,
+    )
+
+
 def compute_counts(
     gold: Batch | list[Document],
     pred: Batch | list[Document],

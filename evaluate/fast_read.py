@@ -419,23 +419,37 @@ def _file_split(path: Path) -> str | None:
     return stem if stem in S.SPLITS else None
 
 
+#: A run of whole lines of one file: (path, first byte, end byte or None for the end of the file).
+Segment = tuple[Path, int, "int | None"]
+
+
 def read_batch(paths: Iterable[str | os.PathLike[str]], predictions: bool = False, allow_unknown: bool = False) -> Batch | None:
     """Columns of every record under `paths`, or None when the full validator must decide.
 
     `allow_unknown` lets span labels outside the schema through (as `--unknown-labels
     spurious` does); everything else is checked as `ittifaq validate` would.
     """
+    return read_segments([(f, 0, None) for f in jsonl_files(paths)], predictions, allow_unknown)
+
+
+def read_segments(segments: list[Segment], predictions: bool = False, allow_unknown: bool = False) -> Batch | None:
+    """`read_batch` over runs of lines (see `split_lines`); document ids are unique within the call."""
     from ittifaq.evaluate.counts import gc_paused
 
     decode = _DECODERS[predictions].decode
     acc = _Accumulator(predictions, allow_unknown)
     try:
         with gc_paused():
-            for f in jsonl_files(paths):
+            for f, lo, hi in segments:
                 file_split = None if predictions else _file_split(f)
                 chunk: list[Any] = []
+                pos = lo
                 with open(f, "rb") as fh:
+                    fh.seek(lo)
                     for raw in fh:
+                        if hi is not None and pos >= hi:
+                            break
+                        pos += len(raw)
                         if raw.startswith(BOM) or b"\r" in raw:
                             return None
                         stripped = raw.strip()
@@ -451,30 +465,33 @@ def read_batch(paths: Iterable[str | os.PathLike[str]], predictions: bool = Fals
     return acc.batch()
 
 
-def _read_fields(paths: list[str], predictions: bool, allow_unknown: bool) -> dict[str, Any] | None:
-    batch = read_batch(paths, predictions, allow_unknown)
-    return None if batch is None else {name: getattr(batch, name) for name in Batch.__slots__}
+def split_lines(files: list[Path], parts: int) -> list[list[Segment]]:
+    """Cut the concatenated files into `parts` runs of whole lines of about equal size."""
+    sizes = [f.stat().st_size for f in files]
+    total = sum(sizes)
+    cuts: list[tuple[int, int]] = []  # (file index, byte offset at a line start)
+    for k in range(1, parts):
+        target = total * k // parts
+        i = 0
+        while i < len(files) - 1 and target >= sizes[i]:
+            target -= sizes[i]
+            i += 1
+        with open(files[i], "rb") as fh:
+            if target > 0:
+                fh.seek(target - 1)
+                fh.readline()  # to the start of the next line (or stay, if target already is one)
+            cuts.append((i, min(fh.tell(), sizes[i])))
+    bounds = [(0, 0), *cuts, (len(files) - 1, sizes[-1] if files else 0)]
+    out: list[list[Segment]] = []
+    for (fa, oa), (fb, ob) in zip(bounds[:-1], bounds[1:], strict=True):
+        part: list[Segment] = []
+        for i in range(fa, fb + 1):
+            lo = oa if i == fa else 0
+            hi = ob if i == fb else sizes[i]
+            if hi > lo:
+                part.append((files[i], lo, hi))
+        out.append(part)
+    return out
 
 
-def read_pair(
-    gold_paths: list[str], pred_paths: list[str], allow_unknown: bool = False
-) -> tuple[Batch | None, Batch | None]:
-    """Gold and predictions read at once: the predictions in a forked child process
-    when the machine has a second core, the gold here. Reading is most of the
-    time of `ittifaq score`, and the two files are independent. The child's columns
-    come back over a pipe between the two processes of this command (nothing is
-    loaded from disk that way). ITTIFAQ_WORKERS=1 keeps everything in one process.
-    """
-    import multiprocessing
-
-    one = os.environ.get("ITTIFAQ_WORKERS") == "1" or (os.cpu_count() or 1) < 2
-    if one or "fork" not in multiprocessing.get_all_start_methods():
-        return read_batch(gold_paths, False), read_batch(pred_paths, True, allow_unknown)
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        job = pool.apply_async(_read_fields, (list(pred_paths), True, allow_unknown))
-        gold = read_batch(gold_paths, False)
-        fields = job.get()
-    return gold, None if fields is None else Batch(**fields)
-
-
-__all__ = ["CHUNK", "Unsure", "read_batch", "read_pair"]
+__all__ = ["CHUNK", "Segment", "Unsure", "read_batch", "read_segments", "split_lines"]

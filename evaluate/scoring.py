@@ -39,6 +39,7 @@ from ittifaq.evaluate.counts import (
     UNKNOWN,
     DocCounts,
     compute_counts,
+    concat_counts,
     gc_paused,
 )
 from ittifaq.evaluate.reading import InputError
@@ -340,6 +341,54 @@ def build_sections(
     return spans, relations, attributes, quotes, macro
 
 
+@dataclass
+class Counted:
+    """Per-document counts of one scoring run and what the report needs besides them."""
+
+    counts: DocCounts
+    splits: list[str | None]
+    missing: list[str]
+    extra: list[str]
+
+    @staticmethod
+    def concat(parts: list[Counted]) -> Counted:
+        """Documents of several runs one after the other (a run per worker)."""
+        return Counted(
+            counts=concat_counts([c.counts for c in parts]),
+            splits=[x for c in parts for x in c.splits],
+            missing=[x for c in parts for x in c.missing],
+            extra=[x for c in parts for x in c.extra],
+        )
+
+
+def count(
+    gold_docs: list[Document] | Batch,
+    pred_docs: list[Document] | Batch,
+    *,
+    ignore_extra: bool = False,
+    unknown_labels: str = "error",
+    norm: str = "none",
+    collect_errors: bool = False,
+) -> Counted:
+    """Align and match once; everything in the report is derived from what this returns."""
+    if unknown_labels not in ("error", "spurious"):
+        raise InputError("unknown_labels must be 'error' or 'spurious'")
+    # Flattening allocates millions of small objects; the cyclic GC would rescan them all
+    # repeatedly (nothing here creates cycles), which makes time grow faster than linearly.
+    with gc_paused():
+        try:
+            gold = _as_batch(gold_docs, gold=True)
+            pred = _as_batch(pred_docs, gold=False)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        aligned, missing, extra = align(gold, pred, ignore_extra=ignore_extra, norm=norm)
+        try:
+            counts = compute_counts(gold, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
+        except ValueError as exc:
+            raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
+    return Counted(counts, list(gold.splits), missing, extra)
+
+
 def score(
     gold_docs: list[Document] | Batch,
     pred_docs: list[Document] | Batch,
@@ -361,21 +410,23 @@ def score(
     `unknown_labels`: "error" (default) raises InputError on a predicted label not in
     the schema; "spurious" counts such spans as spurious (shown as `<unknown>`).
     """
-    if unknown_labels not in ("error", "spurious"):
-        raise InputError("unknown_labels must be 'error' or 'spurious'")
-    # Flattening allocates millions of small objects; the cyclic GC would rescan them all
-    # repeatedly (nothing here creates cycles), which makes time grow faster than linearly.
-    with gc_paused():
-        try:
-            gold = _as_batch(gold_docs, gold=True)
-            pred = _as_batch(pred_docs, gold=False)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-        aligned, missing, extra = align(gold, pred, ignore_extra=ignore_extra, norm=norm)
-        try:
-            counts = compute_counts(gold, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
-        except ValueError as exc:
-            raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
+    counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm, collect_errors=collect_errors)
+    return report(counted, gold_path=gold_path, split=split, n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm, level=level)
+
+
+def report(
+    counted: Counted,
+    *,
+    gold_path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+    split: str | None = None,
+    n_boot: int = 1000,
+    seed: int = 12345,
+    unknown_labels: str = "error",
+    norm: str = "none",
+    level: float = 0.95,
+) -> ScoreReport:
+    """Figures, confidence intervals, signature and warnings from the per-document counts."""
+    counts, missing, extra = counted.counts, counted.missing, counted.extra
     spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
 
     if gold_path is None:
@@ -384,7 +435,7 @@ def score(
         paths = [gold_path]
     else:
         paths = list(gold_path)
-    split_name = split or split_of(gold.splits)
+    split_name = split or split_of(counted.splits)
     digest = gold_hash(paths) if paths else counts.gold_digest[:12]
     signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed)
 
@@ -409,7 +460,7 @@ def score(
     return ScoreReport(
         signature=signature,
         headline=headline,
-        n_docs=len(gold),
+        n_docs=counts.n_docs,
         labels={"spans": list(SPAN_LABELS), "relations": list(RELATION_LABELS), "layers": {k: list(v) for k, v in LAYERS.items()}},
         config={"schemes": list(SCHEMES), "relation_modes": list(REL_MODES), "n_boot": n_boot, "seed": seed, "ci_level": level,
                 "norm": norm, "unknown_labels": unknown_labels, "split": split_name},
@@ -513,4 +564,4 @@ def agree(docs_a: list[Document], docs_b: list[Document], *, name_a: str = "A", 
     }
 
 
-__all__ = ["Figure", "ScoreReport", "agree", "align", "compare", "score", "N_LABELS"]
+__all__ = ["Counted", "Figure", "ScoreReport", "agree", "align", "compare", "count", "report", "score", "N_LABELS"]

@@ -20,7 +20,7 @@ from test_validation import _mutations
 
 from ittifaq.evaluate.columns import Batch, from_documents
 from ittifaq.evaluate.corpus_io import CORPUS_DATA, read_documents
-from ittifaq.evaluate.fast_read import read_batch, read_pair
+from ittifaq.evaluate.fast_read import read_batch, read_segments, split_lines
 from ittifaq.evaluate.validation import validate_paths
 
 
@@ -202,18 +202,6 @@ def test_unknown_labels_only_when_allowed(tmp_path, gold_record):
     assert batch is not None and batch.unknown_labels == {0: "LOC"}
 
 
-def test_pair_in_two_processes_equals_one(tmp_path, monkeypatch):
-    gold = [CORPUS_DATA / "test.jsonl"]
-    rng = random.Random(3)
-    pred = _write(tmp_path / "pred.jsonl", [_as_prediction(orjson.loads(x), rng) for x in gold[0].read_bytes().splitlines()])
-    g2, p2 = read_pair(gold, [pred])
-    monkeypatch.setenv("ITTIFAQ_WORKERS", "1")
-    g1, p1 = read_pair(gold, [pred])
-    assert g1 is not None and p1 is not None and g2 is not None and p2 is not None
-    _same(g1, g2)
-    _same(p1, p2)
-
-
 def test_scoring_columns_equals_scoring_documents(tmp_path):
     """The report (figures, CIs, errors) is the same whichever way the input was read."""
     from ittifaq.evaluate.scoring import score
@@ -253,3 +241,14 @@ def test_scoring_columns_equals_scoring_documents(tmp_path):
     b = score(read_documents([gold_path]), read_documents([pred_path], predictions=True), n_boot=200, collect_errors=True)
     assert a.to_dict() == b.to_dict()
     assert a.errors == b.errors and len(a.errors) > 50
+
+
+def test_split_lines_cuts_at_line_starts_and_loses_nothing():
+    files = sorted(CORPUS_DATA.glob("*.jsonl"))
+    whole = read_batch(files)
+    assert whole is not None
+    for parts in (1, 2, 3, 5):
+        batches = [read_segments(segs) for segs in split_lines(files, parts)]
+        assert all(b is not None for b in batches)
+        assert [i for b in batches for i in b.ids] == whole.ids
+        assert sum(len(b.s_doc) for b in batches) == len(whole.s_doc)
