@@ -117,7 +117,8 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
         # One process; whatever the fast reader cannot vouch for goes through the full validator, which explains.
         gold_docs = read_fast(gold_paths, predictions=False)
         pred_docs = read_fast(list(pred), predictions=True, allow_unknown=allow)
-        counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
+        counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
+                        collect_errors=collect, digest=False)
     report = make_report(counted, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
                     n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm)
     data = report.to_dict()

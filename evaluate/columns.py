@@ -93,11 +93,17 @@ def dense_rank(key: np.ndarray) -> np.ndarray:
 
 
 def first_rows(key: np.ndarray) -> np.ndarray:
-    """For each row, the first row with the same key: a canonical code that does not
-    depend on how the rows were read (in chunks or all at once)."""
+    """For each row, the first row with the same key (keys >= 0): a canonical code that
+    does not depend on how the rows were read (in chunks or all at once)."""
     n = len(key)
     if n == 0:
         return np.zeros(0, np.int64)
+    top = int(key.max()) + 1
+    if top <= 8 * n + (1 << 20):
+        # Small key range: a lookup table holding the smallest row of each key.
+        table = np.full(top, n, np.int64)
+        np.minimum.at(table, key, np.arange(n, dtype=np.int64))
+        return table[key]
     order = np.argsort(key, kind="stable")
     ks = key[order]
     first = np.empty(n, bool)
@@ -145,9 +151,9 @@ def resolve(s_doc: np.ndarray, s_ids: list[str], r_doc: np.ndarray, ends: list[s
     end_key = r_doc * k + np.maximum(end_code, 0)
     n_docs = int(max(s_doc[-1], r_doc.max())) + 1
     if n_docs * k <= 8 * n + (1 << 20):
-        table = np.full(n_docs * k, -1, np.int64)
-        table[span_key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the first of repeated ids wins
-        found = table[end_key]
+        table = np.full(n_docs * k, n, np.int64)
+        np.minimum.at(table, span_key, np.arange(n, dtype=np.int64))  # the first of repeated ids wins
+        found = np.where(table[end_key] < n, table[end_key], -1)
     else:
         order = np.argsort(span_key, kind="stable")
         keys = span_key[order]

@@ -90,7 +90,6 @@ class DocCounts:
     span_duplicates: np.ndarray  # [n]
     relation_duplicates: np.ndarray  # [n]
     errors: list[dict[str, Any]] = field(default_factory=list)
-    gold_digest: str = ""
 
     def blocks(self) -> dict[str, np.ndarray]:
         """Every count array by a stable name, each with documents on axis 0."""
@@ -296,6 +295,17 @@ def _intersect(x: list[tuple[int, int]], y: list[tuple[int, int]]) -> list[tuple
     return out
 
 
+def gold_digest(gold: Batch) -> str:
+    """SHA-256 of the gold content (ids, texts, spans, entities, attributes, relations), for
+    signatures of gold given in memory rather than as a file."""
+    digest = hashlib.sha256()
+    digest.update("\x00".join(gold.ids).encode("utf-8"))
+    digest.update("\x00".join(t or "" for t in gold.texts).encode("utf-8"))
+    for arr in (gold.s_doc, gold.s_start, gold.s_end, gold.s_label, gold.s_entity, gold.s_attrs, gold.r_doc, gold.r_label, gold.r_head, gold.r_tail):
+        digest.update(np.ascontiguousarray(arr, np.int64).tobytes())
+    return digest.hexdigest()
+
+
 def concat_counts(parts: list[DocCounts]) -> DocCounts:
     """The counts of several document sets, one after the other (documents are independent)."""
     if len(parts) == 1:
@@ -305,7 +315,6 @@ def concat_counts(parts: list[DocCounts]) -> DocCounts:
         return np.concatenate([get(c) for c in parts], axis=0)
 
     first = parts[0]
-    digest = hashlib.sha256("".join(c.gold_digest for c in parts).encode("ascii")).hexdigest()
     return DocCounts(
         n_docs=sum(c.n_docs for c in parts),
         spans={k: (cat(lambda c, k=k: c.spans[k][0]), cat(lambda c, k=k: c.spans[k][1])) for k in first.spans},
@@ -317,7 +326,6 @@ def concat_counts(parts: list[DocCounts]) -> DocCounts:
         span_duplicates=cat(lambda c: c.span_duplicates),
         relation_duplicates=cat(lambda c: c.relation_duplicates),
         errors=[e for c in parts for e in c.errors],
-        gold_digest=digest,
     )
 
 
@@ -528,12 +536,6 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
         span_duplicates=P.n_duplicates,
         relation_duplicates=PR.n_duplicates,
     )
-    digest = hashlib.sha256()
-    digest.update("\x00".join(gold.ids).encode("utf-8"))
-    digest.update("\x00".join(t or "" for t in texts).encode("utf-8"))
-    for arr in (G.doc, G.start, G.end, G.label, G.entity, G.attrs, GR.doc, GR.label, GR.head, GR.tail):
-        digest.update(np.ascontiguousarray(arr, np.int64).tobytes())
-    counts.gold_digest = digest.hexdigest()
     if collect_errors:
         counts.errors = _errors(gold, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
     return counts

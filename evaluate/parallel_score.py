@@ -72,7 +72,7 @@ def _count_part(gold: list[Segment], pred: list[Segment], unknown_labels: str, n
     p = read_segments(pred, predictions=True, allow_unknown=unknown_labels == "spurious")
     if g is None or p is None or not set(p.ids) <= set(g.ids):
         return None
-    counted = count(g, p, unknown_labels=unknown_labels, norm=norm, collect_errors=collect_errors)
+    counted = count(g, p, unknown_labels=unknown_labels, norm=norm, collect_errors=collect_errors, digest=False)
     return counted, g.ids, p.ids
 
 

@@ -1,9 +1,13 @@
 """The public scorer: `score(gold_docs, pred_docs, ...)` -> ScoreReport.
 
-Flow: align predictions with gold by document id (checking the texts), match and
-count once per document (counts.py), sum, derive every figure (figures.py), and
-bootstrap the same figures over documents (bootstrap.py). `compare` and `agree`
-reuse the same per-document counts.
+Flow: `count` converts the documents to columns (columns.py; `ittifaq score` reads
+JSONL straight into columns with fast_read.py), aligns predictions with gold by
+document id (checking the texts), and matches and counts once per document
+(counts.py); `report` sums, derives every figure (figures.py) and bootstraps the
+same figures over documents (bootstrap.py). `score` is the two in a row. The
+per-document counts of disjoint document sets concatenate (`Counted.concat`), which
+is how `ittifaq score` splits the work over two processes (parallel_score.py).
+`compare` and `agree` reuse the same per-document counts.
 
 Stable JSON keys of `ScoreReport.to_dict()` (documented in the README):
 
@@ -41,6 +45,7 @@ from ittifaq.evaluate.counts import (
     compute_counts,
     concat_counts,
     gc_paused,
+    gold_digest,
 )
 from ittifaq.evaluate.reading import InputError
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
@@ -349,6 +354,7 @@ class Counted:
     splits: list[str | None]
     missing: list[str]
     extra: list[str]
+    digest: str | None = None  # of the gold content, when asked for (gold given in memory)
 
     @staticmethod
     def concat(parts: list[Counted]) -> Counted:
@@ -358,6 +364,7 @@ class Counted:
             splits=[x for c in parts for x in c.splits],
             missing=[x for c in parts for x in c.missing],
             extra=[x for c in parts for x in c.extra],
+            digest=None if any(c.digest is None for c in parts) else hashlib.sha256("".join(c.digest or "" for c in parts).encode()).hexdigest(),
         )
 
 
@@ -369,6 +376,7 @@ def count(
     unknown_labels: str = "error",
     norm: str = "none",
     collect_errors: bool = False,
+    digest: bool = True,
 ) -> Counted:
     """Align and match once; everything in the report is derived from what this returns."""
     if unknown_labels not in ("error", "spurious"):
@@ -386,7 +394,7 @@ def count(
             counts = compute_counts(gold, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
         except ValueError as exc:
             raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
-    return Counted(counts, list(gold.splits), missing, extra)
+    return Counted(counts, list(gold.splits), missing, extra, gold_digest(gold) if digest else None)
 
 
 def score(
@@ -410,7 +418,8 @@ def score(
     `unknown_labels`: "error" (default) raises InputError on a predicted label not in
     the schema; "spurious" counts such spans as spurious (shown as `<unknown>`).
     """
-    counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm, collect_errors=collect_errors)
+    counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
+                    collect_errors=collect_errors, digest=gold_path is None)
     return report(counted, gold_path=gold_path, split=split, n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm, level=level)
 
 
@@ -436,7 +445,9 @@ def report(
     else:
         paths = list(gold_path)
     split_name = split or split_of(counted.splits)
-    digest = gold_hash(paths) if paths else counts.gold_digest[:12]
+    if not paths and counted.digest is None:
+        raise InputError("report: give gold_path, or count(..., digest=True) for gold given in memory")
+    digest = gold_hash(paths) if paths else str(counted.digest)[:12]
     signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed)
 
     warnings: list[str] = []
