@@ -179,8 +179,14 @@ def main() -> None:
 
     gd2, pd2, _, _ = make(large, seed=2)
     t_large, _ = best(3, score, gd2, pd2, n_boot=0)
-    print(f"growth: {small} docs {t_ours:.3f} s -> {large} docs {t_large:.3f} s ({t_large / t_ours:.1f}x for {large // small}x documents)")
+    print(f"growth, Document objects: {small} docs {t_ours:.3f} s -> {large} docs {t_large:.3f} s"
+          f" ({t_large / t_ours:.1f}x for {large // small}x documents)")
+    gb2, pb2 = from_documents(gd2, gold=True), from_documents(pd2, gold=False)
     del gd2, pd2
+    t_large_cols, _ = best(3, score, gb2, pb2, n_boot=0)
+    print(f"growth, column batches: {small} docs {t_cols:.3f} s -> {large} docs {t_large_cols:.3f} s"
+          f" ({t_large_cols / t_cols:.1f}x for {large // small}x documents)")
+    del gb2, pb2
 
     # One huge document: all spans of 4,000 documents laid end to end.
     huge_n = 4_000

@@ -226,34 +226,71 @@ def from_documents(docs: list[Document], gold: bool) -> Batch:
     )
 
 
+def _reorder(items: list[str], order: np.ndarray, identity: bool) -> list[str]:
+    return items if identity else list(map(items.__getitem__, order.tolist()))
+
+
 def take_docs(batch: Batch, new_doc: np.ndarray, n_docs: int, ids: list[str], texts: list[str | None]) -> Batch:
-    """Re-index documents: `new_doc[i]` is the new index of document i, -1 to drop it with its rows."""
-    s_new = new_doc[batch.s_doc] if len(batch.s_doc) else batch.s_doc
-    keep = s_new >= 0
-    row_new = np.cumsum(keep) - 1
+    """Re-index documents: `new_doc[i]` is the new index of document i, -1 to drop it with its rows.
+
+    Rows come out in new document order (stably), so that `slice_docs` can cut the result.
+    """
+    n = len(batch.s_doc)
+    s_new = new_doc[batch.s_doc] if n else batch.s_doc
+    kept = np.flatnonzero(s_new >= 0)
+    order = kept[np.argsort(s_new[kept], kind="stable")]
+    same = len(order) == n and bool((order == np.arange(n)).all())
+    new_pos = np.full(n, -1, np.int64)
+    new_pos[order] = np.arange(len(order), dtype=np.int64)
     r_new = new_doc[batch.r_doc] if len(batch.r_doc) else batch.r_doc
-    rkeep = r_new >= 0
-    kept = np.flatnonzero(keep)
-    old_to_new = {int(old): int(row_new[old]) for old in batch.unknown_labels if keep[old]}
+    rkept = np.flatnonzero(r_new >= 0)
+    rorder = rkept[np.argsort(r_new[rkept], kind="stable")]
+    rsame = len(rorder) == len(batch.r_doc) and bool((rorder == np.arange(len(rorder))).all())
     return Batch(
         ids=list(ids),
         texts=list(texts),
         text_sha256=[None] * n_docs,
         splits=[None] * n_docs,
-        s_doc=s_new[keep],
-        s_start=batch.s_start[keep],
-        s_end=batch.s_end[keep],
-        s_label=batch.s_label[keep],
-        s_entity=batch.s_entity[keep],
-        s_attrs=batch.s_attrs[keep],
-        s_ids=[batch.s_ids[i] for i in kept.tolist()] if len(kept) != len(keep) else batch.s_ids,
-        r_doc=r_new[rkeep],
-        r_label=batch.r_label[rkeep],
-        r_head=row_new[batch.r_head[rkeep]] if rkeep.any() else np.zeros(0, np.int64),
-        r_tail=row_new[batch.r_tail[rkeep]] if rkeep.any() else np.zeros(0, np.int64),
-        r_ids=[batch.r_ids[i] for i in np.flatnonzero(rkeep).tolist()] if not rkeep.all() else batch.r_ids,
-        unknown_labels={old_to_new[o]: lab for o, lab in batch.unknown_labels.items() if o in old_to_new},
+        s_doc=s_new[order],
+        s_start=batch.s_start[order],
+        s_end=batch.s_end[order],
+        s_label=batch.s_label[order],
+        s_entity=batch.s_entity[order],
+        s_attrs=batch.s_attrs[order],
+        s_ids=_reorder(batch.s_ids, order, same),
+        r_doc=r_new[rorder],
+        r_label=batch.r_label[rorder],
+        r_head=new_pos[batch.r_head[rorder]],
+        r_tail=new_pos[batch.r_tail[rorder]],
+        r_ids=_reorder(batch.r_ids, rorder, rsame),
+        unknown_labels={int(new_pos[o]): lab for o, lab in batch.unknown_labels.items() if new_pos[o] >= 0},
     )
 
 
-__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "empty", "first_rows", "from_documents", "resolve", "take_docs"]
+def slice_docs(batch: Batch, lo: int, hi: int) -> Batch:
+    """Documents lo..hi-1 of a batch whose rows are in document order (as built here)."""
+    s_lo, s_hi = np.searchsorted(batch.s_doc, [lo, hi])
+    r_lo, r_hi = np.searchsorted(batch.r_doc, [lo, hi])
+    s_lo, s_hi, r_lo, r_hi = int(s_lo), int(s_hi), int(r_lo), int(r_hi)
+    return Batch(
+        ids=batch.ids[lo:hi],
+        texts=batch.texts[lo:hi],
+        text_sha256=batch.text_sha256[lo:hi],
+        splits=batch.splits[lo:hi],
+        s_doc=batch.s_doc[s_lo:s_hi] - lo,
+        s_start=batch.s_start[s_lo:s_hi],
+        s_end=batch.s_end[s_lo:s_hi],
+        s_label=batch.s_label[s_lo:s_hi],
+        s_entity=batch.s_entity[s_lo:s_hi],
+        s_attrs=batch.s_attrs[s_lo:s_hi],
+        s_ids=batch.s_ids[s_lo:s_hi],
+        r_doc=batch.r_doc[r_lo:r_hi] - lo,
+        r_label=batch.r_label[r_lo:r_hi],
+        r_head=batch.r_head[r_lo:r_hi] - s_lo,
+        r_tail=batch.r_tail[r_lo:r_hi] - s_lo,
+        r_ids=batch.r_ids[r_lo:r_hi],
+        unknown_labels={r - s_lo: lab for r, lab in batch.unknown_labels.items() if s_lo <= r < s_hi},
+    )
+
+
+__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "empty", "first_rows", "from_documents", "resolve", "slice_docs", "take_docs"]

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ittifaq.evaluate import arabic_norm, bootstrap, figures
-from ittifaq.evaluate.columns import Batch, from_documents, take_docs
+from ittifaq.evaluate.columns import Batch, from_documents, slice_docs, take_docs
 from ittifaq.evaluate.counts import (
     ATTR_NAMES,
     N_LABELS,
@@ -50,6 +50,9 @@ from ittifaq.evaluate.counts import (
 from ittifaq.evaluate.reading import InputError
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
 from ittifaq.evaluate.signature import gold_hash, make_signature, split_of
+
+#: About this many spans (gold and predicted) are counted together (see `count`).
+BLOCK_SPANS = 50_000
 
 HEADLINE = {"spans": ("strict", "micro"), "relations": ("strict", "micro")}
 UNKNOWN_LABEL = "<unknown>"
@@ -252,12 +255,14 @@ def build_sections(
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, list[str]]]:
     """spans, relations, attributes, quotes sections with bootstrap CIs."""
     blocks = counts.blocks()
-    matrix, layout = bootstrap.flatten(blocks)
-    total = bootstrap.unflatten(matrix.sum(0)[None], layout)
+    # Totals straight from the blocks: the [documents, columns] matrix is built only to
+    # bootstrap (at 100k documents it is hundreds of MiB).
+    total = {name: arr.sum(0).astype(np.float64)[None] for name, arr in blocks.items()}
     macro = figures.macro_labels(total)
     point = figures.compute(total, macro)
     boot_figs: figures.Figures | None = None
     if n_boot > 0 and counts.n_docs > 0:
+        matrix, layout = bootstrap.flatten(blocks)
         (sums,) = bootstrap.resampled_sums([matrix], n_boot, seed)
         boot_figs = figures.compute(bootstrap.unflatten(sums, layout), macro)
 
@@ -368,6 +373,17 @@ class Counted:
         )
 
 
+def _blocks(gold: Batch, pred: Batch) -> list[int]:
+    """Document boundaries of blocks of about BLOCK_SPANS spans (a huge document is one block)."""
+    n = len(gold)
+    if n == 0:
+        return [0]
+    per_doc = np.bincount(gold.s_doc, minlength=n) + np.bincount(pred.s_doc, minlength=n)
+    cum = np.cumsum(per_doc)
+    cuts = np.searchsorted(cum, np.arange(BLOCK_SPANS, int(cum[-1]), BLOCK_SPANS), "left") + 1
+    return [0, *sorted({int(c) for c in cuts if 0 < c < n}), n]
+
+
 def count(
     gold_docs: list[Document] | Batch,
     pred_docs: list[Document] | Batch,
@@ -390,8 +406,16 @@ def count(
         except ValueError as exc:
             raise InputError(str(exc)) from None
         aligned, missing, extra = align(gold, pred, ignore_extra=ignore_extra, norm=norm)
+        allow = unknown_labels == "spurious"
         try:
-            counts = compute_counts(gold, aligned, allow_unknown=unknown_labels == "spurious", collect_errors=collect_errors)
+            # Counted in blocks of documents: the arrays of a block stay in the CPU caches,
+            # which keeps time linear in the number of documents (and lower).
+            bounds = _blocks(gold, aligned)
+            parts = [
+                compute_counts(slice_docs(gold, lo, hi), slice_docs(aligned, lo, hi), allow_unknown=allow, collect_errors=collect_errors)
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+            ]
+            counts = concat_counts(parts) if parts else compute_counts(gold, aligned, allow_unknown=allow, collect_errors=collect_errors)
         except ValueError as exc:
             raise InputError(str(exc) + ("" if "not in the schema" not in str(exc) else " (use --unknown-labels spurious to count it as spurious)")) from None
     return Counted(counts, list(gold.splits), missing, extra, gold_digest(gold) if digest else None)

@@ -94,3 +94,20 @@ def test_shuffled_missing_or_invalid_predictions_fall_back(files, monkeypatch):
     # The full validator names the line, document, span, field and rule.
     assert isinstance(r.exception, InputError)
     assert f"{pred}:{len(bad)} | doc {bad[-1]['id']} | span" in str(r.exception) and "[out-of-range]" in str(r.exception)
+
+
+def test_counting_in_blocks_changes_nothing(monkeypatch):
+    """`count` matches documents in blocks of about BLOCK_SPANS spans; the report cannot tell."""
+    from ittifaq.evaluate import scoring
+    from ittifaq.evaluate.schema import Document
+
+    lines = (CORPUS_DATA / "test.jsonl").read_bytes().splitlines()
+    gold = [Document.from_dict(orjson.loads(x)) for x in lines]
+    pred = [Document.from_dict(r) for r in _predictions(lines, random.Random(9))]
+    random.Random(1).shuffle(pred)  # blocks follow gold order whatever the prediction order
+    reports = []
+    for block in (10**9, 50, 1):
+        monkeypatch.setattr(scoring, "BLOCK_SPANS", block)
+        rep = scoring.score(gold, pred, n_boot=100, collect_errors=True)
+        reports.append((rep.to_dict(), rep.errors))
+    assert reports[0] == reports[1] == reports[2]
