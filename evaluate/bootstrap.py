@@ -45,14 +45,30 @@ def _weights(rng: np.random.Generator, n_docs: int, b: int) -> np.ndarray:
 
 
 def _distinct_columns(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct non-zero columns of `m` and, per original column, its index there (-1: all zero)."""
+    """The distinct non-zero columns of `m` and, per original column, its index there (-1: all zero).
+
+    Columns are grouped by a random projection (one matrix product) and a column joins
+    a group only when it is exactly equal to the group's first column; sorting whole
+    columns (`np.unique(axis=0)`) was slower.
+    """
     nonzero = np.flatnonzero(m.any(axis=0))
-    if len(nonzero) == 0:
-        return m[:, :0], np.full(m.shape[1], -1)
-    uniq, inverse = np.unique(np.ascontiguousarray(m[:, nonzero].T), axis=0, return_inverse=True)
     where = np.full(m.shape[1], -1)
-    where[nonzero] = np.asarray(inverse).ravel()
-    return np.ascontiguousarray(uniq.T), where
+    if len(nonzero) == 0:
+        return m[:, :0], where
+    cols = m[:, nonzero]
+    finger = np.random.default_rng(0).random(m.shape[0]) @ cols
+    firsts: dict[float, list[int]] = {}
+    keep: list[int] = []
+    for j, f in enumerate(finger.tolist()):
+        for k in firsts.setdefault(f, []):
+            if np.array_equal(cols[:, keep[k]], cols[:, j]):
+                where[nonzero[j]] = k
+                break
+        else:
+            firsts[f].append(len(keep))
+            where[nonzero[j]] = len(keep)
+            keep.append(j)
+    return np.ascontiguousarray(cols[:, keep]), where
 
 
 def resampled_sums(matrices: list[np.ndarray], n_boot: int, seed: int) -> list[np.ndarray]:
