@@ -24,7 +24,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from itertools import chain, repeat
+from itertools import chain, product, repeat
 from operator import attrgetter, eq, getitem, is_not
 from pathlib import Path
 from typing import Any
@@ -140,27 +140,14 @@ _PRED_DOC_FIELDS = attrgetter("id", "text", "date", "genre", "region", "split", 
 
 def _allowed_attr_tuples(label: str, predictions: bool) -> dict[tuple[Any, ...], tuple[int, ...]]:
     """Every attribute tuple a span of `label` may carry, with its value codes."""
-    out: dict[tuple[Any, ...], tuple[int, ...]] = {}
     choices: list[list[tuple[Any, int]]] = []
     for name in ATTR_NAMES:
         owner, values = S.ATTRIBUTES[name]
         if owner == label:
-            opts = [(v, i) for i, v in enumerate(values)]
-            if predictions:
-                opts.append((None, -1))
+            choices.append([(v, i) for i, v in enumerate(values)] + ([(None, -1)] if predictions else []))
         else:
-            opts = [(None, -1)]
-        choices.append(opts)
-
-    def walk(i: int, vals: tuple[Any, ...], codes: tuple[int, ...]) -> None:
-        if i == len(choices):
-            out[vals] = codes
-            return
-        for v, c in choices[i]:
-            walk(i + 1, vals + (v,), codes + (c,))
-
-    walk(0, (), ())
-    return out
+            choices.append([(None, -1)])
+    return {tuple(v for v, _ in combo): tuple(c for _, c in combo) for combo in product(*choices)}
 
 
 _ALLOWED_ATTRS = {
