@@ -21,6 +21,7 @@ from __future__ import annotations
 import mmap
 import multiprocessing
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ def _count_part(gold: list[Segment], pred: list[Segment], unknown_labels: str, n
 
 def workers() -> int:
     """How many processes `count_files` may use (ITTIFAQ_WORKERS=1 keeps it to one)."""
-    if os.environ.get("ITTIFAQ_WORKERS") == "1" or "fork" not in multiprocessing.get_all_start_methods():
+    # fork only on Linux: elsewhere (macOS) forking a process that has loaded system libraries is unsafe.
+    if os.environ.get("ITTIFAQ_WORKERS") == "1" or not sys.platform.startswith("linux"):
         return 1
     return min(2, os.cpu_count() or 1)
 
