@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["score"]
+__all__ = ["read_columns", "score"]
 
 
 def __getattr__(name: str) -> Any:
@@ -13,4 +13,8 @@ def __getattr__(name: str) -> Any:
         from ittifaq.evaluate.scoring import score
 
         return score
+    if name == "read_columns":
+        from ittifaq.evaluate.corpus_io import read_columns
+
+        return read_columns
     raise AttributeError(name)

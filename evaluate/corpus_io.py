@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ittifaq.evaluate.reading import InputError, jsonl_files
 from ittifaq.evaluate.schema import SPLITS, Document
 from ittifaq.evaluate.validation import iter_problems
+
+if TYPE_CHECKING:
+    from ittifaq.evaluate.columns import Batch
 
 #: Where the bundled corpus lives when running from a clone (the package sits at the repo root).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +36,17 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
         kind = "prediction" if predictions else "gold"
         raise InputError(f"{len(problems)} problem(s) in the {kind} input:\n{shown}{tail}")
     return docs
+
+
+def read_columns(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> Batch:
+    """Validated input as scorer columns, the fast way into `score`: the fast reader when it
+    can vouch for every record, else the full validator (InputError listing the problems)."""
+    from ittifaq.evaluate.columns import from_documents
+    from ittifaq.evaluate.fast_read import read_batch
+
+    paths = list(paths)
+    batch = read_batch(paths, predictions=predictions)
+    return batch if batch is not None else from_documents(read_documents(paths, predictions), gold=not predictions)
 
 
 def corpus_files(split: str | None = None, path: str | os.PathLike[str] | None = None) -> list[Path]:

@@ -252,3 +252,21 @@ def test_split_lines_cuts_at_line_starts_and_loses_nothing():
         assert all(b is not None for b in batches)
         assert [i for b in batches for i in b.ids] == whole.ids
         assert sum(len(b.s_doc) for b in batches) == len(whole.s_doc)
+
+
+def test_read_columns_falls_back_to_the_validator(tmp_path, gold_record):
+    from ittifaq.evaluate import read_columns
+    from ittifaq.evaluate.reading import InputError
+
+    lf = _write(tmp_path / "train.jsonl", [gold_record])
+    crlf = tmp_path / "crlf" / "train.jsonl"
+    crlf.parent.mkdir()
+    crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))  # valid, but the fast reader defers
+    assert read_batch([crlf]) is None
+    _same(read_columns([crlf]), read_columns([lf]))
+    bad = copy.deepcopy(gold_record)
+    bad["spans"][0]["end"] = 10_000
+    (tmp_path / "bad").mkdir()
+    path = _write(tmp_path / "bad" / "train.jsonl", [bad])
+    with pytest.raises(InputError, match=r"train\.jsonl:1 \| doc fx-0001-gas-deal \| span g1 .*\[bad-offsets\]"):
+        read_columns([path])
