@@ -1,57 +1,30 @@
 """`ittifaq score`, `ittifaq compare` and `ittifaq agree`.
 
-Imports stay light (click, NumPy, SciPy, orjson, jsonschema): no datasets,
-scikit-learn or spaCy, which a test checks in a fresh process.
+Imports stay light (click, NumPy, msgspec, orjson, jsonschema; SciPy only when a
+matching needs its solver): no datasets, scikit-learn or spaCy, which a test checks
+in a fresh process.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ittifaq.evaluate.reading import InputError, write_bytes_atomic, write_text_atomic
+from ittifaq.evaluate.reading import write_bytes_atomic, write_text_atomic
 from ittifaq.evaluate.report_format import FORMATS, render_agree, render_compare, render_errors, render_score
-from ittifaq.evaluate.schema import SPAN_LABELS, SPLITS, Document
+from ittifaq.evaluate.schema import SPLITS
 
 if TYPE_CHECKING:
     from ittifaq.evaluate.columns import Batch
 
-_BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
 
+def _read(paths: list[str], predictions: bool, allow_unknown: bool = False) -> Batch:
+    """Validated columns (imported lazily: `ittifaq --help` stays fast)."""
+    from ittifaq.evaluate.corpus_io import read_columns
 
-def read_inputs(paths: list[str], predictions: bool, allow_unknown: bool = False) -> list[Document]:
-    """Validated documents; with `allow_unknown`, span labels outside the schema pass through to the scorer."""
-    from ittifaq.evaluate.corpus_io import read_documents
-
-    if not allow_unknown:
-        return read_documents(paths, predictions=predictions)
-    from ittifaq.evaluate.corpus_io import MAX_PROBLEMS_SHOWN
-    from ittifaq.evaluate.reading import iter_records
-    from ittifaq.evaluate.validation import iter_problems
-
-    def tolerated(p) -> bool:  # noqa: ANN001
-        if p.rule == "unknown-value" and p.field and re.fullmatch(r"spans\[\d+\]\.label", p.field):
-            return True
-        m = _BAD_PAIR_LABEL.search(p.message) if p.rule == "bad-relation-pair" else None
-        return bool(m and m.group(1) not in SPAN_LABELS)
-
-    problems = [p for p in iter_problems(paths, predictions=predictions) if not tolerated(p)]
-    if problems:
-        shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
-        raise InputError(f"{len(problems)} problem(s) in the input:\n{shown}")
-    return [Document.from_dict(ln.record) for ln in iter_records(paths)]
-
-
-def read_fast(paths: list[str], predictions: bool, allow_unknown: bool = False) -> Batch | list[Document]:
-    """Columns straight from JSONL when the fast reader can vouch for every record;
-    otherwise the full validator, which explains every problem (or returns documents)."""
-    from ittifaq.evaluate.fast_read import read_batch
-
-    batch = read_batch(paths, predictions=predictions, allow_unknown=allow_unknown)
-    return batch if batch is not None else read_inputs(paths, predictions, allow_unknown)
+    return read_columns(paths, predictions=predictions, allow_unknown=allow_unknown)
 
 
 def _gold_paths(gold: tuple[str, ...], split: str | None) -> list[str]:
@@ -115,8 +88,8 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
     counted = count_files(gold_paths, list(pred), unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
     if counted is None:
         # One process; whatever the fast reader cannot vouch for goes through the full validator, which explains.
-        gold_docs = read_fast(gold_paths, predictions=False)
-        pred_docs = read_fast(list(pred), predictions=True, allow_unknown=allow)
+        gold_docs = _read(gold_paths, predictions=False)
+        pred_docs = _read(list(pred), predictions=True, allow_unknown=allow)
         counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
                         collect_errors=collect, digest=False)
     report = make_report(counted, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
@@ -160,8 +133,8 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{lab}" for i, lab in enumerate(labels)]
     gold_paths = _gold_paths(gold, split)
-    gold_docs = read_fast(gold_paths, predictions=False)
-    systems = {lab: read_fast([p], predictions=True) for lab, p in zip(labels, pred, strict=True)}
+    gold_docs = _read(gold_paths, predictions=False)
+    systems = {lab: _read([p], predictions=True) for lab, p in zip(labels, pred, strict=True)}
     report = compare_docs(gold_docs, systems, gold_path=[str(p) for p in jsonl_files(gold_paths)], n_boot=n_boot,
                           n_trials=n_trials, seed=seed, ignore_extra=ignore_extra, norm=norm)
     for sysname, info in report["systems"].items():
@@ -178,8 +151,8 @@ def agree(first, second, fmt, out) -> None:  # noqa: ANN001
     """Inter-annotator agreement of two gold-form annotations: F1 per layer, both directions."""
     from ittifaq.evaluate.scoring import agree as agree_docs
 
-    a = read_fast([first], predictions=False)
-    b = read_fast([second], predictions=False)
+    a = _read([first], predictions=False)
+    b = _read([second], predictions=False)
     report = agree_docs(a, b, name_a=Path(first).stem, name_b=Path(second).stem)
     _warn(report["warnings"])
     _emit(render_agree(report, fmt), out)

@@ -76,19 +76,25 @@ def empty(ids: list[str], texts: list[str | None]) -> Batch:
     return Batch(list(ids), list(texts), [None] * n, [None] * n, z, z, z, z, z, np.zeros((0, len(ATTR_NAMES)), np.int64), [], z, z, z, z, [])
 
 
-def dense_rank(key: np.ndarray) -> np.ndarray:
-    """0..k-1 by sorted value: equal keys get equal ranks (sort-based; NumPy's hash-based
-    `unique(return_inverse=True)` was several times slower on these arrays)."""
-    n = len(key)
-    if n == 0:
-        return np.zeros(0, np.int64)
+def sort_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stable sort order of `key` (non-empty) and, over sorted positions, where each run of
+    equal keys starts. Sort-based grouping: NumPy's hash-based `unique(return_inverse=True)`
+    and `isin` were several times slower on these arrays."""
     order = np.argsort(key, kind="stable")
     ks = key[order]
-    new = np.empty(n, np.int64)
-    new[0] = 0
-    np.not_equal(ks[1:], ks[:-1], out=new[1:], casting="unsafe")
-    out = np.empty(n, np.int64)
-    out[order] = np.cumsum(new)
+    first = np.empty(len(key), bool)
+    first[0] = True
+    np.not_equal(ks[1:], ks[:-1], out=first[1:])
+    return order, first
+
+
+def dense_rank(key: np.ndarray) -> np.ndarray:
+    """0..k-1 by sorted value: equal keys get equal ranks."""
+    if len(key) == 0:
+        return np.zeros(0, np.int64)
+    order, first = sort_groups(key)
+    out = np.empty(len(key), np.int64)
+    out[order] = np.cumsum(first) - 1
     return out
 
 
@@ -104,14 +110,9 @@ def first_rows(key: np.ndarray) -> np.ndarray:
         table = np.full(top, n, np.int64)
         np.minimum.at(table, key, np.arange(n, dtype=np.int64))
         return table[key]
-    order = np.argsort(key, kind="stable")
-    ks = key[order]
-    first = np.empty(n, bool)
-    first[0] = True
-    np.not_equal(ks[1:], ks[:-1], out=first[1:])
-    group_first = order[first][np.cumsum(first) - 1]
+    order, first = sort_groups(key)
     out = np.empty(n, np.int64)
-    out[order] = group_first
+    out[order] = order[first][np.cumsum(first) - 1]
     return out
 
 
@@ -293,4 +294,4 @@ def slice_docs(batch: Batch, lo: int, hi: int) -> Batch:
     )
 
 
-__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "empty", "first_rows", "from_documents", "resolve", "slice_docs", "take_docs"]
+__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "empty", "first_rows", "from_documents", "resolve", "slice_docs", "sort_groups", "take_docs"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ittifaq.evaluate.reading import InputError, jsonl_files
-from ittifaq.evaluate.schema import SPLITS, Document
-from ittifaq.evaluate.validation import iter_problems
+from ittifaq.evaluate.reading import InputError, iter_records, jsonl_files
+from ittifaq.evaluate.schema import SPAN_LABELS, SPLITS, Document
+from ittifaq.evaluate.validation import Problem, iter_problems
 
 if TYPE_CHECKING:
     from ittifaq.evaluate.columns import Batch
@@ -21,14 +22,34 @@ CORPUS_DATA = REPO_ROOT / "corpus" / "data"
 MAX_PROBLEMS_SHOWN = 50
 
 
-def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> list[Document]:
-    """Parse and validate in one pass; bad input raises InputError listing the problems (never a partial list)."""
+_BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
+_SPAN_LABEL_FIELD = re.compile(r"spans\[\d+\]\.label")
+
+
+def _unknown_label_only(problem: Problem) -> bool:
+    """A problem that `--unknown-labels spurious` tolerates: a span label outside the schema."""
+    if problem.rule == "unknown-value" and problem.field and _SPAN_LABEL_FIELD.fullmatch(problem.field):
+        return True
+    m = _BAD_PAIR_LABEL.search(problem.message) if problem.rule == "bad-relation-pair" else None
+    return bool(m and m.group(1) not in SPAN_LABELS)
+
+
+def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = False, allow_unknown: bool = False) -> list[Document]:
+    """Parse and validate in one pass; bad input raises InputError listing the problems (never a partial list).
+
+    With `allow_unknown`, span labels outside the schema pass through to the scorer.
+    """
     paths = list(paths)
     from ittifaq.evaluate.counts import gc_paused
 
     docs: list[Document] = []
     with gc_paused():
-        problems = list(iter_problems(paths, predictions=predictions, collect=docs))
+        if allow_unknown:
+            problems = [p for p in iter_problems(paths, predictions=predictions) if not _unknown_label_only(p)]
+            if not problems:
+                docs = [Document.from_dict(ln.record) for ln in iter_records(paths)]
+        else:
+            problems = list(iter_problems(paths, predictions=predictions, collect=docs))
     if problems:
         shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN
@@ -38,15 +59,17 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
     return docs
 
 
-def read_columns(paths: Iterable[str | os.PathLike[str]], predictions: bool = False) -> Batch:
+def read_columns(paths: Iterable[str | os.PathLike[str]], predictions: bool = False, allow_unknown: bool = False) -> Batch:
     """Validated input as scorer columns, the fast way into `score`: the fast reader when it
     can vouch for every record, else the full validator (InputError listing the problems)."""
     from ittifaq.evaluate.columns import from_documents
     from ittifaq.evaluate.fast_read import read_batch
 
     paths = list(paths)
-    batch = read_batch(paths, predictions=predictions)
-    return batch if batch is not None else from_documents(read_documents(paths, predictions), gold=not predictions)
+    batch = read_batch(paths, predictions=predictions, allow_unknown=allow_unknown)
+    if batch is not None:
+        return batch
+    return from_documents(read_documents(paths, predictions, allow_unknown), gold=not predictions)
 
 
 def corpus_files(split: str | None = None, path: str | os.PathLike[str] | None = None) -> list[Path]:

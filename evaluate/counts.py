@@ -26,7 +26,17 @@ from typing import Any
 import numpy as np
 
 from ittifaq.evaluate import matching
-from ittifaq.evaluate.columns import ATTR_NAMES, LABEL_ID, REL_ID, UNKNOWN, Batch, dense_rank, from_documents
+from ittifaq.evaluate.columns import (
+    ATTR_NAMES,
+    LABEL_ID,
+    REL_ID,
+    UNKNOWN,
+    Batch,
+    dense_rank,
+    first_rows,
+    from_documents,
+    sort_groups,
+)
 from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
@@ -121,32 +131,29 @@ def _combine(cols: list[np.ndarray]) -> np.ndarray | None:
     return key
 
 
+def _row_key(cols: list[np.ndarray]) -> np.ndarray:
+    """One non-negative int64 key per row (cols non-empty), equal iff every column is equal."""
+    key = _combine(cols)
+    if key is not None:
+        return key
+    order = np.lexsort(cols[::-1])
+    new = np.zeros(len(order), bool)
+    new[0] = True
+    for c in cols:
+        cs = c[order]
+        new[1:] |= cs[1:] != cs[:-1]
+    out = np.empty(len(order), np.int64)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
 def _dedupe(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(index of each row's canonical row, mask of canonical rows): rows equal on all cols collapse."""
     n = len(cols[0])
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    key = _combine(cols)
-    if key is not None:
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
-        same = ks[1:] == ks[:-1]
-    else:
-        order = np.lexsort(cols[::-1])
-        same = np.ones(n - 1, bool)
-        for c in cols:
-            cs = c[order]
-            same &= cs[1:] == cs[:-1]
-    if not same.any():
-        return np.arange(n, dtype=np.int64), np.ones(n, bool)
-    first = np.concatenate([[True], ~same])
-    group = np.cumsum(first) - 1
-    first_row_of_group = order[first]
-    canon = np.empty(n, np.int64)
-    canon[order] = first_row_of_group[group]
-    keep = np.zeros(n, bool)
-    keep[first_row_of_group] = True
-    return canon, keep
+    canon = first_rows(_row_key(cols))
+    return canon, canon == np.arange(n)
 
 
 def span_table(batch: Batch, allow_unknown: bool = False) -> SpanTable:
@@ -213,34 +220,19 @@ def _pair_keys(g_cols: list[np.ndarray], p_cols: list[np.ndarray], dense: bool =
     """
     n_g = len(g_cols[0])
     cols = [np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64)]) for a, b in zip(g_cols, p_cols, strict=True)]
-    n = len(cols[0])
-    if n == 0:
+    if len(cols[0]) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    key = _combine(cols)
-    if key is not None:
-        if dense:
-            key = dense_rank(key)
-        return key[:n_g], key[n_g:]
-    order = np.lexsort(cols[::-1])
-    new = np.zeros(n, bool)
-    new[0] = True
-    for c in cols:
-        cs = c[order]
-        new[1:] |= cs[1:] != cs[:-1]
-    ids = np.empty(n, np.int64)
-    ids[order] = np.cumsum(new) - 1
-    return ids[:n_g], ids[n_g:]
+    key = _row_key(cols)
+    if dense:
+        key = dense_rank(key)
+    return key[:n_g], key[n_g:]
 
 
 def _distinct(key: np.ndarray) -> np.ndarray:
     """Index of the first occurrence of each distinct key, in increasing key order."""
     if len(key) == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(key, kind="stable")
-    ks = key[order]
-    first = np.empty(len(key), bool)
-    first[0] = True
-    np.not_equal(ks[1:], ks[:-1], out=first[1:])
+    order, first = sort_groups(key)
     return order[first]
 
 

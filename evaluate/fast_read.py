@@ -33,7 +33,7 @@ import msgspec
 import numpy as np
 
 from ittifaq.evaluate import schema as S
-from ittifaq.evaluate.columns import ATTR_NAMES, LABEL_ID, REL_ID, UNKNOWN, Batch, code_entities
+from ittifaq.evaluate.columns import ATTR_NAMES, LABEL_ID, REL_ID, UNKNOWN, Batch, code_entities, resolve
 from ittifaq.evaluate.reading import BOM, jsonl_files
 
 #: Records checked and flattened together: large enough to amortize each pass, small
@@ -171,6 +171,12 @@ def _need(cond: bool) -> None:
         raise Unsure
 
 
+def _no_repeats(key: np.ndarray) -> bool:
+    """No value repeats."""
+    ks = np.sort(key)
+    return not (ks[1:] == ks[:-1]).any()
+
+
 def _ints(values: tuple[int, ...]) -> np.ndarray:
     try:
         return np.array(values, dtype=np.int64)
@@ -240,25 +246,24 @@ class _Accumulator:
         s_doc = np.repeat(doc_range, sizes)
         rels = list(chain.from_iterable(rel_lists))
         r_doc = np.repeat(doc_range, list(map(len, rel_lists)))
-        label, s_ids, codes = self._spans(spans, s_doc, sizes, texts)
-        self._relations(rels, r_doc, label, s_doc, s_ids, codes)
+        label, s_ids = self._spans(spans, s_doc, sizes, texts)
+        self._relations(rels, r_doc, label, s_doc, s_ids)
         self.n_spans += len(spans)
 
-    def _spans(self, spans: list[Any], s_doc: np.ndarray, sizes: list[int], texts: list[str | None]) -> tuple[np.ndarray, list[str], dict[str, int]]:
+    def _spans(self, spans: list[Any], s_doc: np.ndarray, sizes: list[int], texts: list[str | None]) -> tuple[np.ndarray, list[str]]:
         n = len(spans)
         pred = self.predictions
         if n == 0:
             z = np.zeros(0, np.int64)
             for key, arr in (("s_doc", z), ("s_start", z), ("s_end", z), ("s_label", z), ("s_entity", z), ("s_attrs", np.zeros((0, len(ATTR_NAMES)), np.int64))):
                 self.parts[key].append(arr)
-            return z, [], {}
+            return z, []
         ids, starts, ends, labels, entities, attrs, given = zip(*map(_SPAN_FIELDS, spans), strict=True)
         # Span ids: pattern once per distinct id; unique within each document.
         codes = {k: i for i, k in enumerate(dict.fromkeys(ids))}
         _need(all(map(_ITEM_ID.fullmatch, codes)))
         id_key = s_doc * len(codes) + np.fromiter(map(codes.__getitem__, ids), np.int64, n)
-        ks = np.sort(id_key)
-        _need(not (ks[1:] == ks[:-1]).any())
+        _need(_no_repeats(id_key))
         start, end = _ints(starts), _ints(ends)
         _need(bool((start >= 0).all()) and bool((end > start).all()))
         # Offsets and span texts against the document text (predictions may come without one).
@@ -324,9 +329,9 @@ class _Accumulator:
         p["s_entity"].append(entity)
         p["s_attrs"].append(attr_codes)
         self.s_ids.extend(ids)
-        return label, list(ids), codes
+        return label, list(ids)
 
-    def _relations(self, rels: list[Any], r_doc: np.ndarray, label: np.ndarray, s_doc: np.ndarray, s_ids: list[str], codes: dict[str, int]) -> None:
+    def _relations(self, rels: list[Any], r_doc: np.ndarray, label: np.ndarray, s_doc: np.ndarray, s_ids: list[str]) -> None:
         m = len(rels)
         p = self.parts
         if m == 0:
@@ -336,30 +341,17 @@ class _Accumulator:
         rcodes = {k: i for i, k in enumerate(dict.fromkeys(ids))}
         _need(all(map(_ITEM_ID.fullmatch, rcodes)))
         key = r_doc * len(rcodes) + np.fromiter(map(rcodes.__getitem__, ids), np.int64, m)
-        ks = np.sort(key)
-        _need(not (ks[1:] == ks[:-1]).any())
+        _need(_no_repeats(key))
         _need(set(r_labels) <= REL_ID.keys())
         _need(not any(map(eq, heads, tails)))
         r_label = np.fromiter(map(REL_ID.__getitem__, r_labels), np.int64, m)
-        # Endpoints: span rows of the same document, found by (document, id code) keys.
-        k = max(len(codes), 1)
+        # Endpoints: span rows of the same document (-1: no such span id there).
         n = len(s_ids)
-        span_key = s_doc * k + np.fromiter(map(codes.__getitem__, s_ids), np.int64, n) if n else np.zeros(0, np.int64)
-        order = np.argsort(span_key, kind="stable")
-        sorted_keys = span_key[order]
-
-        def rows_of(ends: tuple[str, ...]) -> np.ndarray:
-            code = np.fromiter(map(codes.get, ends, repeat(-1)), np.int64, m)
-            _need(bool((code >= 0).all()) and n > 0)
-            key = r_doc * k + code
-            pos = np.minimum(np.searchsorted(sorted_keys, key), n - 1)
-            _need(bool((sorted_keys[pos] == key).all()))
-            return order[pos]
-
-        head, tail = rows_of(heads), rows_of(tails)
+        both = resolve(s_doc, s_ids, np.concatenate([r_doc, r_doc]), list(heads + tails))
+        _need(bool((both >= 0).all()))
+        head, tail = both[:m], both[m:]
         _need(bool(_PAIR_OK[r_label, label[head], label[tail]].all()))
-        ks = np.sort((r_label * n + head) * n + tail)
-        _need(not (ks[1:] == ks[:-1]).any())
+        _need(_no_repeats((r_label * n + head) * n + tail))
         if not self.predictions:
             quotes = np.flatnonzero(label == LABEL_ID["QUOTE"])
             if len(quotes):
