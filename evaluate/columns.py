@@ -64,17 +64,6 @@ class Batch:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def label_name(self, row: int) -> str:
-        code = int(self.s_label[row])
-        return SPAN_LABELS[code] if code < UNKNOWN else self.unknown_labels.get(row, "<unknown>")
-
-
-def empty(ids: list[str], texts: list[str | None]) -> Batch:
-    """Documents without any span or relation (missing predictions)."""
-    z = np.zeros(0, np.int64)
-    n = len(ids)
-    return Batch(list(ids), list(texts), [None] * n, [None] * n, z, z, z, z, z, np.zeros((0, len(ATTR_NAMES)), np.int64), [], z, z, z, z, [])
-
 
 def sort_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Stable sort order of `key` (non-empty) and, over sorted positions, where each run of
@@ -294,4 +283,4 @@ def slice_docs(batch: Batch, lo: int, hi: int) -> Batch:
     )
 
 
-__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "empty", "first_rows", "from_documents", "resolve", "slice_docs", "sort_groups", "take_docs"]
+__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "first_rows", "from_documents", "resolve", "slice_docs", "sort_groups", "take_docs"]

@@ -34,7 +34,7 @@ import numpy as np
 
 from ittifaq.evaluate import schema as S
 from ittifaq.evaluate.columns import ATTR_NAMES, LABEL_ID, REL_ID, UNKNOWN, Batch, code_entities, resolve
-from ittifaq.evaluate.reading import BOM, jsonl_files
+from ittifaq.evaluate.reading import BOM, jsonl_files, split_of_file
 
 #: Records checked and flattened together: large enough to amortize each pass, small
 #: enough that the decoded records are still in cache (larger chunks were slower).
@@ -393,11 +393,6 @@ class _Accumulator:
         )
 
 
-def _file_split(path: Path) -> str | None:
-    stem = path.name.split(".")[0]
-    return stem if stem in S.SPLITS else None
-
-
 #: A run of whole lines of one file: (path, first byte, end byte or None for the end of the file).
 Segment = tuple[Path, int, "int | None"]
 
@@ -420,7 +415,7 @@ def read_segments(segments: list[Segment], predictions: bool = False, allow_unkn
     try:
         with gc_paused():
             for f, lo, hi in segments:
-                file_split = None if predictions else _file_split(f)
+                file_split = None if predictions else split_of_file(f)
                 chunk: list[Any] = []
                 pos = lo
                 with open(f, "rb") as fh:

@@ -49,6 +49,14 @@ def jsonl_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
+def split_of_file(path: str | os.PathLike[str]) -> str | None:
+    """The split a file holds by its name (`train.jsonl`, `test.jsonl`…), or None."""
+    from ittifaq.evaluate.schema import SPLITS
+
+    stem = Path(path).name.split(".")[0]
+    return stem if stem in SPLITS else None
+
+
 def iter_lines(path: str | os.PathLike[str]) -> Iterator[Line]:
     """Parse one JSONL file line by line; blank lines are reported, not skipped silently."""
     name = str(path)

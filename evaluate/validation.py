@@ -15,13 +15,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from ittifaq.evaluate import schema as S
-from ittifaq.evaluate.reading import iter_lines, jsonl_files
+from ittifaq.evaluate.reading import iter_lines, jsonl_files, split_of_file
 from ittifaq.evaluate.schema import Document
 
 
@@ -185,11 +184,6 @@ def _item_id(record: dict[str, Any], path: list[Any]) -> str | None:
     return None
 
 
-def _split_of_file(path: str) -> str | None:
-    stem = Path(path).name.split(".")[0]
-    return stem if stem in S.SPLITS else None
-
-
 def check_record(
     record: dict[str, Any], path: str = "<record>", line: int = 0, predictions: bool = False
 ) -> list[Problem]:
@@ -341,7 +335,7 @@ def iter_problems(
     """
     seen: dict[str, str] = {}
     for f in jsonl_files(paths):
-        file_split = None if predictions else _split_of_file(str(f))
+        file_split = None if predictions else split_of_file(f)
         for ln in iter_lines(f):
             if ln.error is not None:
                 rule = "bom" if "byte-order" in ln.error else ("blank-line" if "blank" in ln.error else "invalid-json")
