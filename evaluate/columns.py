@@ -10,9 +10,11 @@ JSON records (`fast_read.py`), without a `Document` ever being made.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import count, repeat
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
@@ -105,50 +107,74 @@ def first_rows(key: np.ndarray) -> np.ndarray:
     return out
 
 
-def code_entities(doc: np.ndarray, entities: list[str | None], base: int = 0) -> np.ndarray:
-    """Code each (document, entity id) pair by the row of its first mention (plus `base`);
-    -1 for spans without an entity (None or "")."""
-    n = len(entities)
-    if n == 0:
+def number(values: Iterable[Any], n: int) -> tuple[dict[Any, int], np.ndarray]:
+    """Number the `n` values' distinct values in order of first appearance: (value -> number,
+    each value's number).
+
+    One C-level pass (`dict.setdefault` hands back the position of a value's first
+    occurrence); ids, labels and attribute records repeat a lot, so every check on them
+    can then run once per distinct value."""
+    seen: dict[Any, int] = {}
+    first = np.fromiter(map(seen.setdefault, values, count()), np.int64, n)
+    rank = np.empty(n, np.int64)
+    rank[np.fromiter(seen.values(), np.int64, len(seen))] = np.arange(len(seen), dtype=np.int64)
+    return dict(zip(seen, count())), rank[first]
+
+
+def entity_rows(doc: np.ndarray, codes: dict[Any, int], code: np.ndarray, base: int = 0) -> np.ndarray:
+    """Code each (document, entity) pair by the row of its first mention (plus `base`); -1 for
+    spans without an entity (None or ""). `codes`, `code`: the entity ids `number`ed."""
+    if len(code) == 0:
         return np.zeros(0, np.int64)
-    names = {e: i for i, e in enumerate(dict.fromkeys(entities))}
-    code = np.fromiter(map(names.__getitem__, entities), np.int64, n)
-    out = first_rows((doc - doc[0]) * len(names) + code) + base
+    out = first_rows((doc - doc[0]) * len(codes) + code) + base
     for none in (None, ""):
-        if none in names:
-            out[code == names[none]] = -1
+        if none in codes:
+            out[code == codes[none]] = -1
     return out
+
+
+def code_entities(doc: np.ndarray, entities: list[str | None], base: int = 0) -> np.ndarray:
+    """`entity_rows` of a list of entity ids."""
+    codes, code = number(entities, len(entities))
+    return entity_rows(doc, codes, code, base)
+
+
+def rows_of(span_key: np.ndarray, end_key: np.ndarray, n_keys: int) -> np.ndarray:
+    """Row of `span_key` holding each `end_key` (keys in 0..n_keys-1), -1 where none does; the
+    first row wins among repeated keys. A dense table when it is small, else binary search."""
+    n = len(span_key)
+    if n == 0:
+        return np.full(len(end_key), -1, np.int64)
+    if n_keys <= 8 * n + (1 << 20):
+        table = np.full(n_keys, n, np.int64)
+        np.minimum.at(table, span_key, np.arange(n, dtype=np.int64))
+        found = table[end_key]
+        return np.where(found < n, found, -1)
+    order = np.argsort(span_key, kind="stable")
+    keys = span_key[order]
+    pos = np.minimum(np.searchsorted(keys, end_key, "left"), n - 1)
+    return np.where(keys[pos] == end_key, order[pos], -1)
 
 
 def resolve(s_doc: np.ndarray, s_ids: list[str], r_doc: np.ndarray, ends: list[str]) -> np.ndarray:
     """Span row of each relation end (`ends` are span ids; -1 where no span of that document has the id).
 
-    Ids are coded once through a dict; (document, id code) keys are then looked up in
-    a dense table when it is small (ids repeat across documents, as T1, T2, ...) or by
-    binary search otherwise, so there is no per-document dictionary. With a repeated
-    span id (invalid input) the first span carrying it is used.
+    Ids are numbered once through a dict; (document, id number) keys are then looked up
+    by `rows_of`, so there is no per-document dictionary. With a repeated span id
+    (invalid input) the first span carrying it is used.
     """
     m = len(ends)
     if m == 0:
         return np.zeros(0, np.int64)
-    n = len(s_ids)
-    if n == 0:
+    if len(s_ids) == 0:
         return np.full(m, -1, np.int64)
-    codes = {k: i for i, k in enumerate(dict.fromkeys(s_ids))}
+    codes, s_code = number(s_ids, len(s_ids))
     k = len(codes)
-    span_key = s_doc * k + np.fromiter(map(codes.__getitem__, s_ids), np.int64, n)
+    # Document numbers from 0 within the call: a chunk late in a file gets a small table too.
+    d0 = int(min(s_doc[0], r_doc.min()))
     end_code = np.fromiter(map(codes.get, ends, repeat(-1)), np.int64, m)
-    end_key = r_doc * k + np.maximum(end_code, 0)
-    n_docs = int(max(s_doc[-1], r_doc.max())) + 1
-    if n_docs * k <= 8 * n + (1 << 20):
-        table = np.full(n_docs * k, n, np.int64)
-        np.minimum.at(table, span_key, np.arange(n, dtype=np.int64))  # the first of repeated ids wins
-        found = np.where(table[end_key] < n, table[end_key], -1)
-    else:
-        order = np.argsort(span_key, kind="stable")
-        keys = span_key[order]
-        pos = np.minimum(np.searchsorted(keys, end_key, "left"), n - 1)
-        found = np.where(keys[pos] == end_key, order[pos], -1)
+    n_docs = int(max(s_doc[-1], r_doc.max())) - d0 + 1
+    found = rows_of((s_doc - d0) * k + s_code, (r_doc - d0) * k + np.maximum(end_code, 0), n_docs * k)
     return np.where(end_code >= 0, found, -1)
 
 
@@ -283,4 +309,4 @@ def slice_docs(batch: Batch, lo: int, hi: int) -> Batch:
     )
 
 
-__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "first_rows", "from_documents", "resolve", "slice_docs", "sort_groups", "take_docs"]
+__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "entity_rows", "first_rows", "from_documents", "number", "resolve", "rows_of", "slice_docs", "sort_groups", "take_docs"]

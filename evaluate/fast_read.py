@@ -3,11 +3,13 @@
 `ittifaq score` spent most of its time validating and building half a million
 `Span` objects one at a time. This reader decodes each line once with msgspec into
 typed structs, which checks the structure in C (required and unknown keys, types,
-integers that are really integers), then checks the rules of
+integers that are really integers, and the closed value sets: labels, attribute
+values, genres... are Literal types), then checks the rules of
 `validation.check_record` column by column: each field of a chunk of spans is
-pulled out in one C-level pass, value checks run over the *distinct* values (span
-labels, attribute tuples, id strings repeat a lot), and offsets, text slices, ids
-and relation endpoints are checked with NumPy. No `Document` is made.
+pulled out in one C-level pass, value checks run over the *distinct* values (ids
+and attribute records repeat a lot), span texts are compared with the document
+text as UTF-32 code arrays, and offsets, ids and relation endpoints are checked
+with NumPy. No `Document` is made.
 
 It only vouches for input; it never explains. When anything is off, or merely
 unusual (a carriage return, an id with a trailing newline), `read_batch` returns
@@ -23,18 +25,27 @@ import datetime as _dt
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain, product, repeat
-from operator import attrgetter, eq, getitem, is_not
+from operator import attrgetter, eq, is_not
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 import numpy as np
 
 from ittifaq.evaluate import schema as S
-from ittifaq.evaluate.columns import ATTR_NAMES, LABEL_ID, REL_ID, UNKNOWN, Batch, code_entities, resolve
-from ittifaq.evaluate.reading import BOM, jsonl_files, split_of_file
+from ittifaq.evaluate.columns import (
+    ATTR_NAMES,
+    LABEL_ID,
+    REL_ID,
+    UNKNOWN,
+    Batch,
+    entity_rows,
+    number,
+    rows_of,
+)
+from ittifaq.evaluate.reading import jsonl_files, split_of_file
 
 #: Records checked and flattened together: large enough to amortize each pass, small
 #: enough that the decoded records are still in cache (larger chunks were slower).
@@ -50,18 +61,32 @@ class Unsure(Exception):
 
 # -- typed records: structure is checked by msgspec while decoding ------------------------
 
-class _GoldAttrs(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    agreement_type: str | None
-    status: str | None
-    quote_kind: str | None
-    source_role: str | None
+# Closed value sets as Literal types: msgspec checks them in C and hands back the one
+# interned string of the schema, so numbering them later hashes nothing.
+_SpanLabel = Literal[S.SPAN_LABELS]  # type: ignore[valid-type]
+_RelLabel = Literal[S.RELATION_LABELS]  # type: ignore[valid-type]
+_AgreementType = Literal[S.ATTRIBUTES["agreement_type"][1]] | None  # type: ignore[valid-type]
+_Status = Literal[S.ATTRIBUTES["status"][1]] | None  # type: ignore[valid-type]
+_QuoteKind = Literal[S.ATTRIBUTES["quote_kind"][1]] | None  # type: ignore[valid-type]
+_SourceRole = Literal[S.ATTRIBUTES["source_role"][1]] | None  # type: ignore[valid-type]
+_Genre = Literal[S.GENRES] | None  # type: ignore[valid-type]
+_Region = Literal[S.REGIONS] | None  # type: ignore[valid-type]
+_Split = Literal[S.SPLITS] | None  # type: ignore[valid-type]
+_Origin = Literal[S.ORIGINS] | None  # type: ignore[valid-type]
 
 
-class _PredAttrs(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    agreement_type: str | None = None
-    status: str | None = None
-    quote_kind: str | None = None
-    source_role: str | None = None
+class _GoldAttrs(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    agreement_type: _AgreementType
+    status: _Status
+    quote_kind: _QuoteKind
+    source_role: _SourceRole
+
+
+class _PredAttrs(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    agreement_type: _AgreementType = None
+    status: _Status = None
+    quote_kind: _QuoteKind = None
+    source_role: _SourceRole = None
 
 
 class _GoldSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -69,7 +94,7 @@ class _GoldSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     start: int
     end: int
     text: str
-    label: str
+    label: _SpanLabel
     entity: str | None
     attributes: _GoldAttrs
 
@@ -78,15 +103,21 @@ class _PredSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     id: str
     start: int
     end: int
-    label: str
+    label: _SpanLabel
     text: str | Unset = UNSET
     entity: str | None = None
-    attributes: _PredAttrs | Unset = UNSET
+    attributes: _PredAttrs = _PredAttrs()  # absent = all None (one shared instance)
+
+
+class _PredSpanAnyLabel(_PredSpan, forbid_unknown_fields=True, gc=False):
+    """With `--unknown-labels spurious`: any label string."""
+
+    label: str
 
 
 class _Rel(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     id: str
-    label: str
+    label: _RelLabel
     head: str
     tail: str
 
@@ -96,11 +127,11 @@ class _GoldDoc(msgspec.Struct, forbid_unknown_fields=True):
     title: str | None
     text: str
     date: str | None
-    genre: str | None
-    region: str | None
-    split: str | None
+    genre: _Genre
+    region: _Region
+    split: _Split
     grounding: list[str]
-    origin: str | None
+    origin: _Origin
     annotators: list[str]
     spans: list[_GoldSpan]
     relations: list[_Rel]
@@ -113,17 +144,26 @@ class _PredDoc(msgspec.Struct, forbid_unknown_fields=True):
     text: str | Unset = UNSET
     title: str | None = None
     date: str | None = None
-    genre: str | None = None
-    region: str | None = None
-    split: str | None = None
+    genre: _Genre = None
+    region: _Region = None
+    split: _Split = None
     grounding: list[str] = []
-    origin: str | None = None
+    origin: _Origin = None
     annotators: list[str] = []
     text_sha256: str | Unset = UNSET
 
 
-_EMPTY = {False: _GoldAttrs(None, None, None, None), True: _PredAttrs()}
-_DECODERS = {False: msgspec.json.Decoder(_GoldDoc), True: msgspec.json.Decoder(_PredDoc)}
+class _PredDocAnyLabel(_PredDoc, forbid_unknown_fields=True):
+    spans: list[_PredSpanAnyLabel]
+
+
+_EMPTY_ATTRS = {False: _GoldAttrs(None, None, None, None), True: _PredAttrs()}
+#: (predictions, allow unknown span labels) -> decoder
+_DECODERS = {
+    (False, False): msgspec.json.Decoder(_GoldDoc),
+    (True, False): msgspec.json.Decoder(_PredDoc),
+    (True, True): msgspec.json.Decoder(_PredDocAnyLabel),
+}
 
 # Stricter than the validator's patterns on purpose: fullmatch has no "$ before a final newline" case.
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -133,8 +173,8 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 _ENUMS = {"genre": frozenset(S.GENRES), "region": frozenset(S.REGIONS), "split": frozenset(S.SPLITS), "origin": frozenset(S.ORIGINS)}
 _NO_ATTRS = (None,) * len(ATTR_NAMES)
 _attr_tuple = attrgetter(*ATTR_NAMES)
-_SPAN_FIELDS = attrgetter("id", "start", "end", "label", "entity", "attributes", "text")
-_REL_FIELDS = attrgetter("id", "label", "head", "tail")
+_label_code = LABEL_ID.get
+_GET = {name: attrgetter(name) for name in ("id", "start", "end", "label", "entity", "attributes", "text", "head", "tail")}
 _PRED_DOC_FIELDS = attrgetter("id", "text", "date", "genre", "region", "split", "origin", "text_sha256")
 
 
@@ -154,6 +194,8 @@ _ALLOWED_ATTRS = {
     pred: {LABEL_ID[label]: _allowed_attr_tuples(label, pred) for label in S.SPAN_LABELS} | {UNKNOWN: {_NO_ATTRS: (-1,) * len(ATTR_NAMES)}}
     for pred in (False, True)
 }
+#: Code point -> str.isspace() (the last entry stands for every code point above U+3000).
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], bool)
 _IS_ACTOR = np.zeros(UNKNOWN + 1, bool)
 _IS_ACTOR[[LABEL_ID[x] for x in S.ACTOR_LABELS]] = True
 _IS_OWNER = np.zeros(UNKNOWN + 1, bool)
@@ -182,6 +224,14 @@ def _ints(values: tuple[int, ...]) -> np.ndarray:
         return np.array(values, dtype=np.int64)
     except OverflowError:
         raise Unsure from None
+
+
+class _SpanIds(NamedTuple):
+    """A chunk's span ids: id -> number, (document - doc0) * len(codes) + number of each span, doc0."""
+
+    codes: dict[str, int]
+    key: np.ndarray
+    doc0: int
 
 
 class _Accumulator:
@@ -246,77 +296,65 @@ class _Accumulator:
         s_doc = np.repeat(doc_range, sizes)
         rels = list(chain.from_iterable(rel_lists))
         r_doc = np.repeat(doc_range, list(map(len, rel_lists)))
-        label, s_ids = self._spans(spans, s_doc, sizes, texts)
-        self._relations(rels, r_doc, label, s_doc, s_ids)
+        label, span_ids = self._spans(spans, s_doc, texts)
+        self._relations(rels, r_doc, label, span_ids)
         self.n_spans += len(spans)
 
-    def _spans(self, spans: list[Any], s_doc: np.ndarray, sizes: list[int], texts: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    def _spans(self, spans: list[Any], s_doc: np.ndarray, texts: list[str | None]) -> tuple[np.ndarray, _SpanIds]:
         n = len(spans)
         pred = self.predictions
         if n == 0:
             z = np.zeros(0, np.int64)
             for key, arr in (("s_doc", z), ("s_start", z), ("s_end", z), ("s_label", z), ("s_entity", z), ("s_attrs", np.zeros((0, len(ATTR_NAMES)), np.int64))):
                 self.parts[key].append(arr)
-            return z, []
-        ids, starts, ends, labels, entities, attrs, given = zip(*map(_SPAN_FIELDS, spans), strict=True)
+            return z, _SpanIds({}, z, 0)
+        ids = list(map(_GET["id"], spans))
+        starts = list(map(_GET["start"], spans))
+        ends = list(map(_GET["end"], spans))
         # Span ids: pattern once per distinct id; unique within each document.
-        codes = {k: i for i, k in enumerate(dict.fromkeys(ids))}
-        _need(all(map(_ITEM_ID.fullmatch, codes)))
-        id_key = s_doc * len(codes) + np.fromiter(map(codes.__getitem__, ids), np.int64, n)
+        id_codes, id_code = number(ids, n)
+        _need(all(map(_ITEM_ID.fullmatch, id_codes)))
+        d0 = int(s_doc[0])
+        id_key = (s_doc - d0) * len(id_codes) + id_code
         _need(_no_repeats(id_key))
         start, end = _ints(starts), _ints(ends)
         _need(bool((start >= 0).all()) and bool((end > start).all()))
-        # Offsets and span texts against the document text (predictions may come without one).
-        doc_texts = list(chain.from_iterable(map(repeat, texts, sizes)))
-        if None in texts:
-            rows = [i for i, t in enumerate(doc_texts) if t is not None]
-            doc_texts = [doc_texts[i] for i in rows]
-            r_start, r_end = [starts[i] for i in rows], [ends[i] for i in rows]
-            given = [given[i] for i in rows]
-        else:
-            r_start, r_end = starts, ends
-        lengths = np.fromiter(map(len, doc_texts), np.int64, len(doc_texts))
-        _need(bool((np.asarray(r_end, np.int64) <= lengths).all()) if len(doc_texts) else True)
-        surfaces = list(map(getitem, doc_texts, map(slice, r_start, r_end)))
-        if pred:
-            _need(all(a is UNSET or a == b for a, b in zip(given, surfaces, strict=True)))
-        else:
-            _need(list(given) == surfaces)
-            _need(surfaces == list(map(str.strip, surfaces)))
-        label = np.fromiter(map(LABEL_ID.get, labels, repeat(UNKNOWN)), np.int64, n)
+        self._surfaces(spans, start, end, s_doc - d0, texts)
+        label = np.fromiter(map(_label_code, map(_GET["label"], spans), repeat(UNKNOWN)), np.int64, n)
+        # Attributes: the empty record except on the labels that own them; those are
+        # checked once per distinct (label, record) pair.
+        records = list(map(_GET["attributes"], spans))
+        owner = _IS_OWNER[label]
+        empty = np.fromiter(map(eq, records, repeat(_EMPTY_ATTRS[pred])), bool, n)
+        _need(bool(empty[~owner].all()) and (pred or not empty[owner].any()))
+        attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
+        rows = np.flatnonzero(owner & ~empty)
+        if len(rows):
+            allowed = _ALLOWED_ATTRS[pred]
+            owned = list(map(records.__getitem__, rows.tolist()))
+            pairs, pair = number(zip(label[rows].tolist(), owned, strict=True), len(rows))
+            codes = []
+            for code, record in pairs:
+                tup = _attr_tuple(record)
+                _need(tup in allowed[code])
+                codes.append(allowed[code][tup])
+            attrs[rows] = np.array(codes, np.int64)[pair]
         unknown = np.flatnonzero(label == UNKNOWN).tolist()
         if unknown:
             _need(self.allow_unknown)
             for i in unknown:
-                self.unknown[self.n_spans + i] = labels[i]
+                self.unknown[self.n_spans + i] = spans[i].label
         # Entities only on actors, and on every gold actor.
-        has_entity = np.fromiter(map(is_not, entities, repeat(None)), bool, n)
+        ent_codes, ent_idx = number(map(_GET["entity"], spans), n)
+        _need("" not in ent_codes)
+        has_entity = ent_idx != ent_codes.get(None, -1)
         actor = _IS_ACTOR[label]
         _need(not (has_entity & ~actor).any())
-        if not pred:
-            _need(bool(has_entity[actor].all()))
-        # Attributes: all None except on the labels that own them (checked per distinct value tuple).
-        if pred:
-            attrs = [_EMPTY[True] if a is UNSET else a for a in attrs]
-        empty = np.fromiter(map(eq, attrs, repeat(_EMPTY[pred])), bool, n)
-        owner = _IS_OWNER[label]
-        _need(bool(empty[~owner].all()))
-        attr_codes = np.full((n, len(ATTR_NAMES)), -1, np.int64)
-        owner_rows = np.flatnonzero(owner).tolist()
-        if owner_rows:
-            allowed = _ALLOWED_ATTRS[pred]
-            keys = [(labels[i], _attr_tuple(attrs[i])) for i in owner_rows]
-            table = {}
-            for lab_name, tup in dict.fromkeys(keys):
-                codes_of = allowed[LABEL_ID[lab_name]]
-                _need(tup in codes_of)
-                table[(lab_name, tup)] = codes_of[tup]
-            attr_codes[owner_rows] = np.array(list(map(table.__getitem__, keys)), np.int64)
-        _need("" not in entities)
         if pred:
             entity = np.full(n, -1, np.int64)
         else:
-            entity = code_entities(s_doc, list(entities), base=self.n_spans)
+            _need(bool(has_entity[actor].all()))
+            entity = entity_rows(s_doc, ent_codes, ent_idx, base=self.n_spans)
             actors = entity >= 0
             if actors.any():
                 # One entity, one label: every mention's label equals that of the entity's first mention.
@@ -327,27 +365,66 @@ class _Accumulator:
         p["s_end"].append(end)
         p["s_label"].append(label)
         p["s_entity"].append(entity)
-        p["s_attrs"].append(attr_codes)
+        p["s_attrs"].append(attrs)
         self.s_ids.extend(ids)
-        return label, list(ids)
+        return label, _SpanIds(id_codes, id_key, d0)
 
-    def _relations(self, rels: list[Any], r_doc: np.ndarray, label: np.ndarray, s_doc: np.ndarray, s_ids: list[str]) -> None:
+    def _surfaces(self, spans: list[Any], start: np.ndarray, end: np.ndarray, local_doc: np.ndarray, texts: list[str | None]) -> None:
+        """Offsets within the document text, and span texts equal to the text they cover.
+
+        Compared as UTF-32 code arrays, all spans of the chunk at once: no span's
+        surface string is ever sliced out."""
+        given = list(map(_GET["text"], spans))
+        if None in texts or UNSET in given:  # predictions may come without texts
+            has_text = np.array([t is not None for t in texts], bool)[local_doc]
+            has_given = np.fromiter(map(is_not, given, repeat(UNSET)), bool, len(given)) & has_text
+            rows = np.flatnonzero(has_text)
+            texts_known = [t if t is not None else "" for t in texts]
+            _need(bool((end[rows] <= np.fromiter(map(len, texts_known), np.int64, len(texts))[local_doc[rows]]).all()))
+            keep = np.flatnonzero(has_given).tolist()
+            if keep:
+                self._compare(list(map(given.__getitem__, keep)), start[keep], end[keep], local_doc[keep], texts_known, strip=False)
+            return
+        self._compare(given, start, end, local_doc, texts, strip=not self.predictions)
+
+    @staticmethod
+    def _compare(given: list[str], start: np.ndarray, end: np.ndarray, local_doc: np.ndarray, texts: list[Any], strip: bool) -> None:
+        text_len = np.fromiter(map(len, texts), np.int64, len(texts))
+        _need(bool((end <= text_len[local_doc]).all()))
+        length = end - start
+        _need(bool((np.fromiter(map(len, given), np.int64, len(given)) == length).all()))
+        text = np.frombuffer("".join(texts).encode("utf-32-le"), np.uint32)
+        surface = np.frombuffer("".join(given).encode("utf-32-le"), np.uint32)
+        text_at = np.concatenate([[0], np.cumsum(text_len)[:-1]])[local_doc] + start  # where each span begins in `text`
+        given_at = np.cumsum(length) - length  # where each given span text begins in `surface`
+        _need(bool((text[np.repeat(text_at - given_at, length) + np.arange(len(surface))] == surface).all()))
+        if strip:  # no white space (as str.strip sees it) at either end
+            ends = np.concatenate([surface[given_at], surface[given_at + length - 1]])
+            _need(not _IS_SPACE[np.minimum(ends, len(_IS_SPACE) - 1)].any())
+
+    def _relations(self, rels: list[Any], r_doc: np.ndarray, label: np.ndarray, span_ids: _SpanIds) -> None:
         m = len(rels)
         p = self.parts
         if m == 0:
             _need(self.predictions or not (label == LABEL_ID["QUOTE"]).any())
             return
-        ids, r_labels, heads, tails = zip(*map(_REL_FIELDS, rels), strict=True)
-        rcodes = {k: i for i, k in enumerate(dict.fromkeys(ids))}
+        ids = list(map(_GET["id"], rels))
+        heads = list(map(_GET["head"], rels))
+        tails = list(map(_GET["tail"], rels))
+        rcodes, rcode = number(ids, m)
         _need(all(map(_ITEM_ID.fullmatch, rcodes)))
-        key = r_doc * len(rcodes) + np.fromiter(map(rcodes.__getitem__, ids), np.int64, m)
-        _need(_no_repeats(key))
-        _need(set(r_labels) <= REL_ID.keys())
+        d0 = span_ids.doc0
+        _need(_no_repeats((r_doc - d0) * len(rcodes) + rcode))
+        r_label = np.fromiter(map(REL_ID.__getitem__, map(_GET["label"], rels)), np.int64, m)  # a Literal: known
         _need(not any(map(eq, heads, tails)))
-        r_label = np.fromiter(map(REL_ID.__getitem__, r_labels), np.int64, m)
         # Endpoints: span rows of the same document (-1: no such span id there).
-        n = len(s_ids)
-        both = resolve(s_doc, s_ids, np.concatenate([r_doc, r_doc]), list(heads + tails))
+        n = len(label)
+        k = max(len(span_ids.codes), 1)
+        end_code = np.fromiter(map(span_ids.codes.get, heads + tails, repeat(-1)), np.int64, 2 * m)
+        _need(bool((end_code >= 0).all()))
+        end_doc = np.concatenate([r_doc, r_doc]) - d0
+        n_docs = int(max(span_ids.key.max() // k, end_doc.max())) + 1
+        both = rows_of(span_ids.key, end_doc * k + end_code, n_docs * k)
         _need(bool((both >= 0).all()))
         head, tail = both[:m], both[m:]
         _need(bool(_PAIR_OK[r_label, label[head], label[tail]].all()))
@@ -406,34 +483,49 @@ def read_batch(paths: Iterable[str | os.PathLike[str]], predictions: bool = Fals
     return read_segments([(f, 0, None) for f in jsonl_files(paths)], predictions, allow_unknown)
 
 
+#: Bytes read at a time; whole lines are split out of each block. Small enough that the
+#: lines are still in cache when they are decoded (8 MiB blocks were slower).
+BLOCK_BYTES = 256 << 10
+
+
+def _line_blocks(path: Path, lo: int, hi: int | None) -> Iterator[list[bytes]]:
+    """The lines of bytes lo..hi of `path`, a list per block read (without their newlines)."""
+    carry = b""
+    with open(path, "rb") as fh:
+        fh.seek(lo)
+        left = -1 if hi is None else hi - lo
+        while left:
+            block = fh.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))
+            if not block:
+                break
+            left = left - len(block) if left > 0 else left
+            # A BOM or a blank line fails to decode later; msgspec would take a CR for white space.
+            if b"\r" in block:
+                raise Unsure
+            lines = (carry + block).split(b"\n")
+            carry = lines.pop()
+            yield lines
+    if carry:
+        yield [carry]
+
+
 def read_segments(segments: list[Segment], predictions: bool = False, allow_unknown: bool = False) -> Batch | None:
     """`read_batch` over runs of lines (see `split_lines`); document ids are unique within the call."""
     from ittifaq.evaluate.counts import gc_paused
 
-    decode = _DECODERS[predictions].decode
+    decode = _DECODERS[predictions, predictions and allow_unknown].decode
     acc = _Accumulator(predictions, allow_unknown)
     try:
         with gc_paused():
             for f, lo, hi in segments:
                 file_split = None if predictions else split_of_file(f)
-                chunk: list[Any] = []
-                pos = lo
-                with open(f, "rb") as fh:
-                    fh.seek(lo)
-                    for raw in fh:
-                        if hi is not None and pos >= hi:
-                            break
-                        pos += len(raw)
-                        if raw.startswith(BOM) or b"\r" in raw:
-                            return None
-                        stripped = raw.strip()
-                        if not stripped:
-                            return None
-                        chunk.append(decode(stripped))
-                        if len(chunk) == CHUNK:
-                            acc.add(chunk, file_split)
-                            chunk = []
-                acc.add(chunk, file_split)
+                pending: list[bytes] = []
+                for lines in _line_blocks(f, lo, hi):
+                    pending += lines
+                    while len(pending) >= CHUNK:
+                        acc.add(list(map(decode, pending[:CHUNK])), file_split)
+                        del pending[:CHUNK]
+                acc.add(list(map(decode, pending)), file_split)
     except (Unsure, msgspec.DecodeError, msgspec.ValidationError):
         return None
     return acc.batch()

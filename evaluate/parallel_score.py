@@ -7,8 +7,8 @@ them afterwards). The gold files are cut in two at a line near the middle; the
 predictions are cut after as many lines as the first gold half holds, which pairs
 the halves when predictions come in gold order (as the baselines and most systems
 write them). A forked child reads and counts the second half while this process
-does the first; only the small count arrays come back over the pipe between the
-two processes of this one command.
+does the first; only the count arrays come back (pickled, through an unlinked
+temporary file) between the two processes of this one command.
 
 Anything else (predictions in another order, a prediction file with a different
 number of lines, any record the fast reader cannot vouch for, one machine core)
@@ -19,11 +19,13 @@ same report and explains bad input.
 from __future__ import annotations
 
 import mmap
-import multiprocessing
 import os
+import pickle
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ittifaq.evaluate.fast_read import Segment, read_segments, split_lines
 from ittifaq.evaluate.reading import jsonl_files
@@ -77,6 +79,45 @@ def _count_part(gold: list[Segment], pred: list[Segment], unknown_labels: str, n
     return counted, g.ids, p.ids
 
 
+def _fork(fn: Callable[..., Any], *args: Any) -> tuple[int, IO[bytes]]:
+    """Run fn(*args) in a forked child; (its pid, the file its pickled result is written to).
+
+    A plain fork: `multiprocessing` cost more to import and to start a pool than this
+    needs. The result goes to an unlinked temporary file, not a pipe, so the child
+    writes it at once and exits while this process is still busy. The child never
+    returns into the caller's code: it ends with os._exit, and any failure comes back
+    as None.
+    """
+    out = tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            try:
+                result = fn(*args)
+            except Exception:
+                result = None
+            out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            out.flush()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid, out
+
+
+def _join(child: tuple[int, IO[bytes]]) -> Any:
+    """The result of a `_fork`ed call (None if the child failed)."""
+    pid, out = child
+    with out:
+        _, status = os.waitpid(pid, 0)
+        out.seek(0)
+        data = out.read()
+    if status != 0 or not data:
+        return None
+    # Our own child's in-memory result, handed over by this one command: nothing read from the user's files.
+    return pickle.loads(data)  # noqa: S301
+
+
 def workers() -> int:
     """How many processes `count_files` may use (ITTIFAQ_WORKERS=1 keeps it to one)."""
     # fork only on Linux: elsewhere (macOS) forking a process that has loaded system libraries is unsafe.
@@ -101,10 +142,11 @@ def count_files(
     if p_parts is None or not all(g_parts) or not all(p_parts):
         return None
     args: tuple[Any, ...] = (unknown_labels, norm, collect_errors)
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        job = pool.apply_async(_count_part, (g_parts[1], p_parts[1], *args))
+    child = _fork(_count_part, g_parts[1], p_parts[1], *args)
+    try:
         mine = _count_part(g_parts[0], p_parts[0], *args)
-        theirs = job.get()
+    finally:
+        theirs = _join(child)
     if mine is None or theirs is None:
         return None
     (c0, g0, p0), (c1, g1, p1) = mine, theirs
