@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import count, repeat
+from itertools import chain, count, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -178,10 +178,55 @@ def resolve(s_doc: np.ndarray, s_ids: list[str], r_doc: np.ndarray, ends: list[s
     return np.where(end_code >= 0, found, -1)
 
 
+#: Documents turned into columns together: few enough that their span objects stay in
+#: cache through the passes over each field (the whole corpus at once was ~20 % slower;
+#: much smaller chunks pay more per chunk than they save).
+DOC_CHUNK = 256
+
+
 def from_documents(docs: list[Document], gold: bool) -> Batch:
     """Columns of `docs`; entity ids are kept only for gold (predicted ones are not scored)."""
+    if len(docs) <= DOC_CHUNK:
+        return _from_chunk(docs, gold)
+    return concat_batches([_from_chunk(docs[i : i + DOC_CHUNK], gold) for i in range(0, len(docs), DOC_CHUNK)])
+
+
+def concat_batches(parts: list[Batch]) -> Batch:
+    """One batch of the documents of `parts`, in order (rows renumbered)."""
+    doc_at = np.cumsum([0] + [len(b) for b in parts])
+    row_at = np.cumsum([0] + [len(b.s_doc) for b in parts])
+
+    def cat(name: str, shift: np.ndarray | None = None) -> np.ndarray:
+        arrays = [getattr(b, name) for b in parts]
+        if shift is not None:
+            arrays = [a + int(k) for a, k in zip(arrays, shift, strict=False)]
+        return np.concatenate(arrays)
+
+    entity = np.concatenate([np.where(b.s_entity >= 0, b.s_entity + int(k), -1) for b, k in zip(parts, row_at, strict=False)])
+    return Batch(
+        ids=[i for b in parts for i in b.ids],
+        texts=[t for b in parts for t in b.texts],
+        text_sha256=[h for b in parts for h in b.text_sha256],
+        splits=[x for b in parts for x in b.splits],
+        s_doc=cat("s_doc", doc_at),
+        s_start=cat("s_start"),
+        s_end=cat("s_end"),
+        s_label=cat("s_label"),
+        s_entity=entity,
+        s_attrs=cat("s_attrs"),
+        s_ids=[i for b in parts for i in b.s_ids],
+        r_doc=cat("r_doc", doc_at),
+        r_label=cat("r_label"),
+        r_head=cat("r_head", row_at),
+        r_tail=cat("r_tail", row_at),
+        r_ids=[i for b in parts for i in b.r_ids],
+        unknown_labels={row + int(k): lab for b, k in zip(parts, row_at, strict=False) for row, lab in b.unknown_labels.items()},
+    )
+
+
+def _from_chunk(docs: list[Document], gold: bool) -> Batch:
     sizes = [len(d.spans) for d in docs]
-    flat = [s for d in docs for s in d.spans]
+    flat = list(chain.from_iterable(map(attrgetter("spans"), docs)))
     n = len(flat)
     s_doc = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
     # map(attrgetter) runs in C: one pass per field over all span objects.
@@ -204,7 +249,7 @@ def from_documents(docs: list[Document], gold: bool) -> Batch:
     s_ids = list(map(attrgetter("id"), flat))
 
     rsizes = [len(d.relations) for d in docs]
-    rels = [r for d in docs for r in d.relations]
+    rels = list(chain.from_iterable(map(attrgetter("relations"), docs)))
     m = len(rels)
     r_doc = np.repeat(np.arange(len(docs), dtype=np.int64), rsizes)
     r_labels = list(map(attrgetter("label"), rels))
@@ -309,4 +354,4 @@ def slice_docs(batch: Batch, lo: int, hi: int) -> Batch:
     )
 
 
-__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "dense_rank", "entity_rows", "first_rows", "from_documents", "number", "resolve", "rows_of", "slice_docs", "sort_groups", "take_docs"]
+__all__ = ["ATTR_NAMES", "Batch", "LABEL_ID", "REL_ID", "UNKNOWN", "code_entities", "concat_batches", "dense_rank", "entity_rows", "first_rows", "from_documents", "number", "resolve", "rows_of", "slice_docs", "sort_groups", "take_docs"]

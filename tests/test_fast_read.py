@@ -270,3 +270,20 @@ def test_read_columns_falls_back_to_the_validator(tmp_path, gold_record):
     path = _write(tmp_path / "bad" / "train.jsonl", [bad])
     with pytest.raises(InputError, match=r"train\.jsonl:1 \| doc fx-0001-gas-deal \| span g1 .*\[bad-offsets\]"):
         read_columns([path])
+
+
+def test_documents_converted_in_chunks_equal_one_pass(monkeypatch):
+    """`from_documents` works in chunks of documents; renumbering rows, entities,
+    relation ends and unknown labels across chunks must give the single-pass columns."""
+    from ittifaq.evaluate import columns
+
+    gold = read_documents([CORPUS_DATA])
+    pred = copy.deepcopy(gold)
+    pred[20].spans[3].label = "NOT_A_LABEL"  # an unknown label (tolerated with --unknown-labels spurious)
+    whole_gold, whole_pred = columns._from_chunk(gold, True), columns._from_chunk(pred, False)
+    monkeypatch.setattr(columns, "DOC_CHUNK", 7)
+    _same(columns.from_documents(gold, gold=True), whole_gold)
+    chunked = columns.from_documents(pred, gold=False)
+    _same(chunked, whole_pred)
+    assert list(chunked.unknown_labels.values()) == ["NOT_A_LABEL"]
+    assert (chunked.s_entity[chunked.s_entity >= 0] < len(chunked.s_doc)).all()
