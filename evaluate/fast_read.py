@@ -227,7 +227,8 @@ def _ints(values: tuple[int, ...]) -> np.ndarray:
 
 
 class _SpanIds(NamedTuple):
-    """A chunk's span ids: id -> number, (document - doc0) * len(codes) + number of each span, doc0."""
+    """A chunk's span ids: id -> number, (document - doc0) * len(codes) + number of each span, and
+    doc0, the chunk's first document (so that no key of the chunk's spans or relations is negative)."""
 
     codes: dict[str, int]
     key: np.ndarray
@@ -296,25 +297,25 @@ class _Accumulator:
         s_doc = np.repeat(doc_range, sizes)
         rels = list(chain.from_iterable(rel_lists))
         r_doc = np.repeat(doc_range, list(map(len, rel_lists)))
-        label, span_ids = self._spans(spans, s_doc, texts)
+        label, span_ids = self._spans(spans, s_doc, first_doc, texts)
         self._relations(rels, r_doc, label, span_ids)
         self.n_spans += len(spans)
 
-    def _spans(self, spans: list[Any], s_doc: np.ndarray, texts: list[str | None]) -> tuple[np.ndarray, _SpanIds]:
+    def _spans(self, spans: list[Any], s_doc: np.ndarray, d0: int, texts: list[str | None]) -> tuple[np.ndarray, _SpanIds]:
+        """Span rules; `d0` is the chunk's first document (documents are numbered from it in keys)."""
         n = len(spans)
         pred = self.predictions
         if n == 0:
             z = np.zeros(0, np.int64)
             for key, arr in (("s_doc", z), ("s_start", z), ("s_end", z), ("s_label", z), ("s_entity", z), ("s_attrs", np.zeros((0, len(ATTR_NAMES)), np.int64))):
                 self.parts[key].append(arr)
-            return z, _SpanIds({}, z, 0)
+            return z, _SpanIds({}, z, d0)
         ids = list(map(_GET["id"], spans))
         starts = list(map(_GET["start"], spans))
         ends = list(map(_GET["end"], spans))
         # Span ids: pattern once per distinct id; unique within each document.
         id_codes, id_code = number(ids, n)
         _need(all(map(_ITEM_ID.fullmatch, id_codes)))
-        d0 = int(s_doc[0])
         id_key = (s_doc - d0) * len(id_codes) + id_code
         _need(_no_repeats(id_key))
         start, end = _ints(starts), _ints(ends)
@@ -393,8 +394,8 @@ class _Accumulator:
         _need(bool((end <= text_len[local_doc]).all()))
         length = end - start
         _need(bool((np.fromiter(map(len, given), np.int64, len(given)) == length).all()))
-        text = np.frombuffer("".join(texts).encode("utf-32-le"), np.uint32)
-        surface = np.frombuffer("".join(given).encode("utf-32-le"), np.uint32)
+        text = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+        surface = np.frombuffer("".join(given).encode("utf-32-le", "surrogatepass"), np.uint32)
         text_at = np.concatenate([[0], np.cumsum(text_len)[:-1]])[local_doc] + start  # where each span begins in `text`
         given_at = np.cumsum(length) - length  # where each given span text begins in `surface`
         _need(bool((text[np.repeat(text_at - given_at, length) + np.arange(len(surface))] == surface).all()))

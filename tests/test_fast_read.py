@@ -191,6 +191,19 @@ def test_file_level_rules(tmp_path, gold_record):
         assert read_batch([tmp_path / "y.jsonl"]) is None
 
 
+def test_relation_to_a_span_of_another_document_is_refused(tmp_path, gold_record):
+    """Documents are checked several to a chunk: a relation of a document without spans must not
+    resolve to a span of a later document of the chunk (ids repeat across documents)."""
+    rel = next(r for r in gold_record["relations"] if r["label"] != "speaker")
+    rest = dict(copy.deepcopy(gold_record), relations=[r for r in gold_record["relations"] if r is not rel])
+    other = dict(copy.deepcopy(gold_record), id="zz-other", spans=[], relations=[rel])
+    for records in ([other, rest], [rest, other]):
+        path = _write(tmp_path / "x.jsonl", records)
+        assert read_batch([path]) is None
+        assert read_batch([path], predictions=True) is None
+        assert any(p.rule == "missing-endpoint" for p in validate_paths([path]))
+
+
 def test_unknown_labels_only_when_allowed(tmp_path, gold_record):
     rec = copy.deepcopy(gold_record)
     rec["spans"][0]["label"] = "LOC"
