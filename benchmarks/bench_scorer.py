@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scorer.py            # 10k and 100k documents (peers at 10k)
     python benchmarks/bench_scorer.py --quick    # 1k and 10k documents, for a smoke run
+    python benchmarks/bench_scorer.py --only-process  # just the whole `ittifaq score` process vs parse-only
 
 Synthetic predictions (~25 spans per document, one BIO layer so the peers can
 read them; ~300 tokens of text) are generated with a fixed seed. The peers get the
@@ -132,13 +133,58 @@ def parse_only(loads, *paths: Path) -> float:  # noqa: ANN001
     return time.perf_counter() - t
 
 
+def time_process(gd: list[Document], pd: list[Document]) -> None:
+    """The whole `ittifaq score` process against parse-only, on files written from gd / pd."""
+    with tempfile.TemporaryDirectory() as tmp:
+        gpath, ppath = Path(tmp) / "test.jsonl", Path(tmp) / "pred.jsonl"
+        write(gpath, gd, True)
+        write(ppath, pd, False)
+        size = (gpath.stat().st_size + ppath.stat().st_size) / 2**20
+        import msgspec
+
+        generic = msgspec.json.Decoder().decode
+        # The machine's speed drifts by tens of percent within minutes: each configuration runs
+        # three rounds of (parse-only with orjson, with msgspec, the process), and its ratio is
+        # its best process time over the best parse-only time of the same rounds.
+        for workers in ("2", "1"):
+            for boot in ("0", "1000"):
+                cmd = [sys.executable, "-c", "from ittifaq.evaluate.cli import main; main()", "score", "--gold", str(gpath),
+                       "--pred", str(ppath), "--n-boot", boot, "--format", "json", "--out", str(Path(tmp) / "r.json")]
+                # As an installed package runs: with its modules' bytecode cached (pip compiles it at
+                # install time; with PYTHONDONTWRITEBYTECODE set, every run would recompile ~80 ms of source).
+                env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"ITTIFAQ_WORKERS": workers}
+                subprocess.run(cmd, capture_output=True, env=env)  # warm-up: writes the bytecode cache
+                t_orjson = t_msgspec = t_proc = float("inf")
+                for _ in range(3):
+                    t_orjson = min(t_orjson, parse_only(orjson.loads, gpath, ppath))
+                    t_msgspec = min(t_msgspec, parse_only(generic, gpath, ppath))
+                    t, res = timed(subprocess.run, cmd, capture_output=True, text=True, env=env)
+                    if res.returncode != 0:
+                        print(res.stderr[:2000])
+                    t_proc = min(t_proc, t)
+                t_parse = min(t_orjson, t_msgspec)
+                print(f"whole `ittifaq score` process, {workers} process(es), --n-boot {boot}: {t_proc:.3f} s"
+                      f" = {t_proc / t_parse:.1f}x the parse-only time of the same rounds ({size:.1f} MiB;"
+                      f" orjson {t_orjson:.3f} s, msgspec {t_msgspec:.3f} s)")
+        from ittifaq.evaluate.fast_read import read_batch
+
+        t_read, _ = best(3, read_batch, [gpath])
+        t_read_p, _ = best(3, read_batch, [ppath], predictions=True)
+        print(f"  of which, in one process, reading + validating into columns: gold {t_read:.3f} s, predictions {t_read_p:.3f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-peers", action="store_true", help="do not run seqeval and nervaluate")
     ap.add_argument("--skip-process", action="store_true", help="do not time the whole `ittifaq score` process")
+    ap.add_argument("--only-process", action="store_true", help="time only the whole `ittifaq score` process")
     args = ap.parse_args()
     small, large = (1_000, 10_000) if args.quick else (10_000, 100_000)
+    if args.only_process:
+        gd, pd, _, _ = make(small)
+        time_process(gd, pd)
+        return
 
     print(f"# ittifaq scorer benchmark (python {sys.version.split()[0]})")
     gd, pd, gt, pt = make(small)
@@ -208,39 +254,8 @@ def main() -> None:
     print(f"one document of {len(big_g.spans)} spans ({len(text)} characters): {t_huge:.3f} s"
           f" (the same spans as {huge_n} documents: {t_many:.3f} s)")
 
-    if args.skip_process:
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        gpath, ppath = Path(tmp) / "test.jsonl", Path(tmp) / "pred.jsonl"
-        write(gpath, gd, True)
-        write(ppath, pd, False)
-        size = (gpath.stat().st_size + ppath.stat().st_size) / 2**20
-        import msgspec
-
-        generic = msgspec.json.Decoder().decode
-        t_orjson = min(parse_only(orjson.loads, gpath, ppath) for _ in range(3))
-        t_msgspec = min(parse_only(generic, gpath, ppath) for _ in range(3))
-        t_parse = min(t_orjson, t_msgspec)
-        print(f"parse-only baseline, both files ({size:.1f} MiB): orjson {t_orjson:.3f} s, msgspec {t_msgspec:.3f} s;"
-              f" the faster: {t_parse:.3f} s")
-        for workers in ("2", "1"):
-            for boot in ("0", "1000"):
-                cmd = [sys.executable, "-c", "from ittifaq.evaluate.cli import main; main()", "score", "--gold", str(gpath),
-                       "--pred", str(ppath), "--n-boot", boot, "--format", "json", "--out", str(Path(tmp) / "r.json")]
-                # As an installed package runs: with its modules' bytecode cached (pip compiles it at
-                # install time; with PYTHONDONTWRITEBYTECODE set, every run would recompile ~80 ms of source).
-                env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"ITTIFAQ_WORKERS": workers}
-                subprocess.run(cmd, capture_output=True, env=env)  # warm-up: writes the bytecode cache
-                t_proc, res = best(3, subprocess.run, cmd, capture_output=True, text=True, env=env)
-                if res.returncode != 0:
-                    print(res.stderr[:2000])
-                print(f"whole `ittifaq score` process, {workers} process(es), --n-boot {boot}: {t_proc:.3f} s"
-                      f" = {t_proc / t_parse:.1f}x the parse-only time")
-        from ittifaq.evaluate.fast_read import read_batch
-
-        t_read, _ = best(3, read_batch, [gpath])
-        t_read_p, _ = best(3, read_batch, [ppath], predictions=True)
-        print(f"  of which, in one process, reading + validating into columns: gold {t_read:.3f} s, predictions {t_read_p:.3f} s")
+    if not args.skip_process:
+        time_process(gd, pd)
 
 
 if __name__ == "__main__":
