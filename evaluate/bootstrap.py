@@ -38,10 +38,11 @@ def unflatten(sums: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
     return {name: sums[:, sl].reshape(b, *shape) for name, (sl, shape) in layout.items()}
 
 
-def _weights(rng: np.random.Generator, n_docs: int, b: int) -> np.ndarray:
+def _weights(rng: np.random.Generator, n_docs: int, b: int, dtype: type = np.float64) -> np.ndarray:
+    """[b, n_docs] multiplicities of `b` resamples, straight in the dtype they are multiplied in."""
     idx = rng.integers(0, n_docs, size=(b, n_docs))
-    flat = (idx + (np.arange(b) * n_docs)[:, None]).ravel()
-    return np.bincount(flat, minlength=b * n_docs).reshape(b, n_docs).astype(np.float64)
+    idx += (np.arange(b) * n_docs)[:, None]
+    return np.bincount(idx.ravel(), minlength=b * n_docs).reshape(b, n_docs).astype(dtype)
 
 
 def _distinct_columns(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +90,7 @@ def resampled_sums(matrices: list[np.ndarray], n_boot: int, seed: int) -> list[n
     rng = np.random.default_rng(seed)
     for lo in range(0, n_boot, CHUNK):
         b = min(CHUNK, n_boot - lo)
-        w = _weights(rng, n_docs, b).astype(dtype)
+        w = _weights(rng, n_docs, b, dtype)
         for (u, where), o in zip(reduced, out, strict=True):
             prod = (w @ u).astype(np.float64)
             cols = where >= 0
@@ -97,15 +98,38 @@ def resampled_sums(matrices: list[np.ndarray], n_boot: int, seed: int) -> list[n
     return out
 
 
+def percentile_cis(values: np.ndarray, level: float = 0.95) -> list[tuple[float, float] | None]:
+    """Percentile interval of each column of [resamples, statistics], leaving out its undefined (NaN) resamples.
+
+    Equal to `np.percentile(column, ...)` with its default linear interpolation (a test
+    checks it), but every column at once, from one sort: a report has hundreds of
+    intervals, and `np.percentile` imports `numpy.ma` (25 ms) on its first call.
+    """
+    v = np.asarray(values, np.float64)
+    if v.ndim != 2:
+        raise ValueError(f"percentile_cis wants [resamples, statistics], got shape {v.shape}")
+    if len(v) == 0:
+        return [None] * v.shape[1]
+    v = np.sort(v, axis=0)  # NaN sorts last
+    n = (~np.isnan(v)).sum(0)
+    alpha = (1.0 - level) / 2
+    cols = np.arange(v.shape[1])
+    bounds = []
+    for q in np.array([100 * alpha, 100 * (1 - alpha)]) / 100:
+        virtual = (n - 1) * q
+        below = np.clip(np.floor(virtual), 0, np.maximum(n - 1, 0)).astype(np.int64)
+        above = np.clip(below + 1, 0, np.maximum(n - 1, 0))
+        t = virtual - below
+        a, b = v[below, cols], v[above, cols]
+        diff = b - a
+        # numpy's lerp: from the nearer end, so that t = 0 and t = 1 give the end points exactly.
+        bounds.append(np.where(t >= 0.5, b - diff * (1 - t), a + diff * t))
+    return [(float(lo), float(hi)) if k else None for lo, hi, k in zip(bounds[0].tolist(), bounds[1].tolist(), n.tolist(), strict=True)]
+
+
 def percentile_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
     """Percentile interval of a resampled statistic, or None when it is undefined in every resample."""
-    v = np.asarray(values, float)
-    v = v[~np.isnan(v)]
-    if len(v) == 0:
-        return None
-    alpha = (1.0 - level) / 2
-    lo, hi = np.percentile(v, [100 * alpha, 100 * (1 - alpha)])
-    return float(lo), float(hi)
+    return percentile_cis(np.asarray(values, np.float64)[:, None], level)[0]
 
 
 Stat = Callable[[np.ndarray], np.ndarray]

@@ -49,7 +49,7 @@ from ittifaq.evaluate.counts import (
 )
 from ittifaq.evaluate.reading import InputError
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
-from ittifaq.evaluate.signature import gold_hash, make_signature, split_of
+from ittifaq.evaluate.signature import gold_hash_started, make_signature, split_of
 
 #: About this many spans (gold and predicted) are counted together (see `count`).
 BLOCK_SPANS = 50_000
@@ -204,13 +204,15 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
 # ---------------------------------------------------------------- report assembly
 
 
-def _ci(boot: dict[str, np.ndarray] | None, level: float) -> dict[str, Any] | None:
-    if boot is None:
-        return None
-    out: dict[str, Any] = {"level": level}
-    for k, v in boot.items():
-        c = bootstrap.percentile_ci(v, level)
-        out[k] = [round(c[0], 6), round(c[1], 6)] if c else None
+def _cis(boot: figures.Figures, level: float) -> dict[tuple[str, ...], dict[str, Any]]:
+    """Every figure's percentile intervals, from one sort of all the resampled statistics."""
+    cells = [(key, stat) for key, fig in boot.items() for stat in fig]
+    if not cells:
+        return {}
+    bounds = bootstrap.percentile_cis(np.stack([boot[key][stat] for key, stat in cells], axis=1), level)
+    out: dict[tuple[str, ...], dict[str, Any]] = {key: {"level": level} for key in boot}
+    for (key, stat), c in zip(cells, bounds, strict=True):
+        out[key][stat] = [round(c[0], 6), round(c[1], 6)] if c else None
     return out
 
 
@@ -239,12 +241,12 @@ def _flags(possible: int, actual: int) -> list[str]:
     return flags
 
 
-def _fig(point: dict[str, np.ndarray], boot: dict[str, np.ndarray] | None, counts: dict[str, int], level: float, flags: list[str]) -> Figure:
+def _fig(point: dict[str, np.ndarray], ci: dict[str, Any] | None, counts: dict[str, int], flags: list[str]) -> Figure:
     return Figure(
         p=_num(point["p"][0]) if "p" in point else None,
         r=_num(point["r"][0]) if "r" in point else None,
         f1=_num(point["f1"][0]) if "f1" in point else None,
-        ci=_ci(boot, level),
+        ci=ci,
         counts=counts,
         flags=flags,
     )
@@ -260,21 +262,21 @@ def build_sections(
     total = {name: arr.sum(0).astype(np.float64)[None] for name, arr in blocks.items()}
     macro = figures.macro_labels(total)
     point = figures.compute(total, macro)
-    boot_figs: figures.Figures | None = None
+    cis: dict[tuple[str, ...], dict[str, Any]] | None = None
     if n_boot > 0 and counts.n_docs > 0:
         matrix, layout = bootstrap.flatten(blocks)
         (sums,) = bootstrap.resampled_sums([matrix], n_boot, seed)
-        boot_figs = figures.compute(bootstrap.unflatten(sums, layout), macro)
+        cis = _cis(figures.compute(bootstrap.unflatten(sums, layout), macro), level)
 
-    def bt(key: tuple[str, ...]) -> dict[str, np.ndarray] | None:
-        return boot_figs[key] if boot_figs is not None else None
+    def bt(key: tuple[str, ...]) -> dict[str, Any] | None:
+        return cis[key] if cis is not None else None
 
     spans: dict[str, Any] = {}
     for scheme in SCHEMES:
         g, p = total[f"spans.{scheme}.gold"][0], total[f"spans.{scheme}.pred"][0]
         mc = _span_counts(g.sum(0), p.sum(0))
-        sec: dict[str, Any] = {"micro": _fig(point[("spans", scheme, "micro")], bt(("spans", scheme, "micro")), mc, level, _flags(mc["possible"], mc["actual"]))}
-        m = _fig(point[("spans", scheme, "macro")], bt(("spans", scheme, "macro")), {}, level, [])
+        sec: dict[str, Any] = {"micro": _fig(point[("spans", scheme, "micro")], bt(("spans", scheme, "micro")), mc, _flags(mc["possible"], mc["actual"]))}
+        m = _fig(point[("spans", scheme, "macro")], bt(("spans", scheme, "macro")), {}, [])
         m.extra = {"labels": macro[f"spans.{scheme}"], "labels_excluded": [x for x in SPAN_LABELS if x not in macro[f"spans.{scheme}"]]}
         if not macro[f"spans.{scheme}"]:
             m.flags.append("no_labels")
@@ -282,7 +284,7 @@ def build_sections(
         per: dict[str, Any] = {}
         for i, lab in enumerate(SPAN_LABELS):
             c = _span_counts(g[i], p[i])
-            per[lab] = _fig(point[("spans", scheme, "per_label", lab)], bt(("spans", scheme, "per_label", lab)), c, level, _flags(c["possible"], c["actual"]))
+            per[lab] = _fig(point[("spans", scheme, "per_label", lab)], bt(("spans", scheme, "per_label", lab)), c, _flags(c["possible"], c["actual"]))
         if p[UNKNOWN].sum() > 0:
             per[UNKNOWN_LABEL] = Figure(p=0.0, r=None, f1=0.0, counts=_span_counts(g[UNKNOWN], p[UNKNOWN]), flags=["not_in_schema", "no_gold"])
         sec["per_label"] = per
@@ -290,7 +292,7 @@ def build_sections(
         for layer, labs in LAYERS.items():
             idx = [SPAN_LABELS.index(x) for x in labs]
             c = _span_counts(g[idx].sum(0), p[idx].sum(0))
-            layers[layer] = _fig(point[("spans", scheme, "per_layer", layer)], bt(("spans", scheme, "per_layer", layer)), c, level, _flags(c["possible"], c["actual"]))
+            layers[layer] = _fig(point[("spans", scheme, "per_layer", layer)], bt(("spans", scheme, "per_layer", layer)), c, _flags(c["possible"], c["actual"]))
         sec["per_layer"] = layers
         spans[scheme] = sec
 
@@ -302,12 +304,12 @@ def build_sections(
             return {"tp": int(v[0]), "fp": int(v[1] - v[0]), "fn": int(v[2] - v[0]), "pred": int(v[1]), "gold": int(v[2])}
 
         mc = rc(c.sum(0))
-        sec = {"micro": _fig(point[("relations", mode, "micro")], bt(("relations", mode, "micro")), mc, level, _flags(mc["gold"], mc["pred"]))}
-        m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, level, [])
+        sec = {"micro": _fig(point[("relations", mode, "micro")], bt(("relations", mode, "micro")), mc, _flags(mc["gold"], mc["pred"]))}
+        m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, [])
         m.extra = {"labels": macro[f"relations.{mode}"], "labels_excluded": [x for x in RELATION_LABELS if x not in macro[f"relations.{mode}"]]}
         sec["macro"] = m
         sec["per_label"] = {
-            lab: _fig(point[("relations", mode, "per_label", lab)], bt(("relations", mode, "per_label", lab)), rc(c[i]), level, _flags(int(c[i][2]), int(c[i][1])))
+            lab: _fig(point[("relations", mode, "per_label", lab)], bt(("relations", mode, "per_label", lab)), rc(c[i]), _flags(int(c[i][2]), int(c[i][1])))
             for i, lab in enumerate(RELATION_LABELS)
         }
         relations[mode] = sec
@@ -315,7 +317,7 @@ def build_sections(
     attributes: dict[str, Any] = {}
     a = total["attributes"][0].astype(int)
     for j, name in enumerate(ATTR_NAMES):
-        ci = _ci(bt(("attributes", name)), level)
+        ci = bt(("attributes", name))
         attributes[name] = {
             "accuracy": _num(point[("attributes", name)]["accuracy"][0]),
             "correct": int(a[j, 0]),
@@ -331,7 +333,7 @@ def build_sections(
         "content_strict": spans["strict"]["per_label"]["QUOTE"],
         "content_tokens": _fig(
             point[("quotes", "content_tokens")], bt(("quotes", "content_tokens")),
-            {"overlap_tokens": int(t[0]), "pred_tokens": int(t[1]), "gold_tokens": int(t[2])}, level, _flags(int(t[2]), int(t[1])),
+            {"overlap_tokens": int(t[0]), "pred_tokens": int(t[1]), "gold_tokens": int(t[2])}, _flags(int(t[2]), int(t[1])),
         ),
         "cue": relations["strict"]["per_label"]["cue"],
         "speaker_strict": relations["strict"]["per_label"]["speaker"],
@@ -340,11 +342,11 @@ def build_sections(
             "n_gold": int(an[0]),
             "content_strict": _fig(
                 point[("quotes", "analyst", "content_strict")], bt(("quotes", "analyst", "content_strict")),
-                {"gold": int(an[0]), "gold_found": int(an[1]), "pred": int(an[2]), "pred_correct": int(an[3])}, level, _flags(int(an[0]), int(an[2])),
+                {"gold": int(an[0]), "gold_found": int(an[1]), "pred": int(an[2]), "pred_correct": int(an[3])}, _flags(int(an[0]), int(an[2])),
             ),
             "speaker_entity": _fig(
                 point[("quotes", "analyst", "speaker_entity")], bt(("quotes", "analyst", "speaker_entity")),
-                {"gold": int(sp[1]), "found": int(sp[0])}, level, _flags(int(sp[1]), 1),
+                {"gold": int(sp[1]), "found": int(sp[0])}, _flags(int(sp[1]), 1),
             ),
         },
     }
@@ -460,18 +462,18 @@ def report(
 ) -> ScoreReport:
     """Figures, confidence intervals, signature and warnings from the per-document counts."""
     counts, missing, extra = counted.counts, counted.missing, counted.extra
-    spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
-
     if gold_path is None:
         paths = None
     elif isinstance(gold_path, str | os.PathLike):
         paths = [gold_path]
     else:
         paths = list(gold_path)
-    split_name = split or split_of(counted.splits)
     if not paths and counted.digest is None:
         raise InputError("report: give gold_path, or count(..., digest=True) for gold given in memory")
-    digest = gold_hash(paths) if paths else str(counted.digest)[:12]
+    digest_of_files = gold_hash_started(paths) if paths else None
+    spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
+    split_name = split or split_of(counted.splits)
+    digest = digest_of_files() if digest_of_files else str(counted.digest)[:12]
     signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed)
 
     warnings: list[str] = []

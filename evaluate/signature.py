@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 
 from ittifaq import __version__
 from ittifaq.evaluate.schema import SCHEMA_VERSION, Document
@@ -35,6 +36,32 @@ def gold_hash(paths: Iterable[str | os.PathLike[str]]) -> str:
             for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                 h.update(block)
     return h.hexdigest()[:12]
+
+
+def gold_hash_started(paths: Iterable[str | os.PathLike[str]]) -> Callable[[], str]:
+    """Start `gold_hash` in a thread; the returned function waits for it and gives the digest.
+
+    File reads and SHA-256 over large blocks release the GIL, so the hash of a large
+    gold file is computed on the other core while the report is built.
+    """
+    result: list[str | Exception] = []
+
+    def run() -> None:
+        try:
+            result.append(gold_hash(paths))
+        except Exception as exc:  # re-raised in the caller's thread by wait()
+            result.append(exc)
+
+    thread = threading.Thread(target=run, name="gold-hash", daemon=True)
+    thread.start()
+
+    def wait() -> str:
+        thread.join()
+        if isinstance(result[0], Exception):
+            raise result[0]
+        return result[0]
+
+    return wait
 
 
 def split_of(docs: Iterable[Document | str | None]) -> str:

@@ -53,3 +53,19 @@ def test_clearly_better_system_is_significant(data):
     row = next(r for r in rep["comparisons"][0]["figures"] if r["figure"] == "spans.strict.micro.f1")
     assert row["diff"] > 0 and row["p_bootstrap"] < 0.01 and row["p_ar"] < 0.01
     assert row["p_ar"] == pytest.approx(1 / 201, abs=1e-9)
+
+
+def test_percentile_cis_equal_numpy_percentile_column_by_column():
+    """One sort for every interval gives exactly np.percentile's linear interpolation, NaNs left out."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n, f = int(rng.integers(0, 50)), int(rng.integers(1, 5))
+        m = rng.random((n, f)) if rng.random() < 0.5 else rng.integers(0, 4, (n, f)) / 3
+        m[rng.random((n, f)) < rng.random() * 0.6] = np.nan
+        level = float(rng.choice([0.5, 0.8, 0.9, 0.95, 0.99]))
+        alpha = (1 - level) / 2
+        for j, got in enumerate(bootstrap.percentile_cis(m, level)):
+            v = m[:, j][~np.isnan(m[:, j])]
+            want = tuple(float(x) for x in np.percentile(v, [100 * alpha, 100 * (1 - alpha)])) if len(v) else None
+            assert got == want
+    assert bootstrap.percentile_ci(np.array([np.nan, np.nan])) is None
