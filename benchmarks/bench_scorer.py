@@ -9,8 +9,8 @@ read them; ~300 tokens of text) are generated with a fixed seed. The peers get t
 content already converted to their input form, BIO tags; ittifaq gets it in its two
 in-memory forms: column batches (`columns.Batch`, what `ittifaq score` reads JSONL
 into) and `Document` objects (the typed Python API; converted to columns inside
-`score`). Each ittifaq timing is the best of three runs (the machine is shared and
-noisy); the peers run once. Timed:
+`score`). Every timing, ittifaq's and the peers', is the best of three runs (the
+machine is shared and noisy; `--peer-runs` sets the peers' count). Timed:
 
 1. scoring itself, documents in memory (ittifaq `score(..., n_boot=0)`, seqeval
    `classification_report(mode="strict", scheme=IOB2)`, nervaluate `Evaluator.evaluate()`);
@@ -19,7 +19,9 @@ noisy); the peers run once. Timed:
 4. one huge document (100k spans) to show near-linear matching;
 5. the whole `ittifaq score` process (reading, validation, parsing, scoring), with
    two processes and with one (ITTIFAQ_WORKERS=1), against merely parsing the same
-   two JSONL files with the faster of orjson and msgspec;
+   two JSONL files with the faster of orjson and msgspec; and two floors no work on the
+   validation rules can remove: start-up (interpreter and imports) and decoding alone
+   into the reader's typed records;
 6. peak memory (tracemalloc) of in-memory scoring.
 """
 
@@ -166,17 +168,26 @@ def time_process(gd: list[Document], pd: list[Document]) -> None:
                 print(f"whole `ittifaq score` process, {workers} process(es), --n-boot {boot}: {t_proc:.3f} s"
                       f" = {t_proc / t_parse:.1f}x the parse-only time of the same rounds ({size:.1f} MiB;"
                       f" orjson {t_orjson:.3f} s, msgspec {t_msgspec:.3f} s)")
-        from ittifaq.evaluate.fast_read import read_batch
+        from ittifaq.evaluate.fast_read import _DECODERS, read_batch
 
         t_read, _ = best(3, read_batch, [gpath])
         t_read_p, _ = best(3, read_batch, [ppath], predictions=True)
         print(f"  of which, in one process, reading + validating into columns: gold {t_read:.3f} s, predictions {t_read_p:.3f} s")
+        # Floors of this design: what no amount of work on the rule checks can remove.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        imports = "import ittifaq.evaluate.cli, ittifaq.evaluate.cli_score, ittifaq.evaluate.parallel_score, ittifaq.evaluate.scoring"
+        t_start, _ = best(3, subprocess.run, [sys.executable, "-c", imports], env=env)
+        t_parse = min(min(parse_only(orjson.loads, gpath, ppath), parse_only(generic, gpath, ppath)) for _ in range(3))
+        t_typed = min(parse_only(_DECODERS[False, False].decode, gpath) + parse_only(_DECODERS[True, False].decode, ppath) for _ in range(3))
+        print(f"  floors: start-up alone (interpreter and the imports of `ittifaq score`) {t_start:.3f} s; decoding alone into the"
+              f" reader's typed records, no rule checked, {t_typed:.3f} s = {t_typed / t_parse:.2f}x parse-only ({t_parse:.3f} s)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-peers", action="store_true", help="do not run seqeval and nervaluate")
+    ap.add_argument("--peer-runs", type=int, default=3, help="runs of each peer, best taken, as for ittifaq (default 3)")
     ap.add_argument("--skip-process", action="store_true", help="do not time the whole `ittifaq score` process")
     ap.add_argument("--only-process", action="store_true", help="time only the whole `ittifaq score` process")
     args = ap.parse_args()
@@ -203,10 +214,10 @@ def main() -> None:
         from seqeval.metrics import classification_report
         from seqeval.scheme import IOB2
 
-        t_seq, seq = timed(classification_report, gt, pt, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        t_seq, seq = best(args.peer_runs, classification_report, gt, pt, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
         print(f"seqeval classification_report (strict, IOB2): {t_seq:.3f} s  micro F1 = {seq['micro avg']['f1-score']:.6f}"
               f"  -> ittifaq is {t_seq / t_cols:.1f}x faster on columns, {t_seq / t_ours:.1f}x on Documents")
-        t_ner, ner = timed(lambda: Evaluator(gt, pt, tags=list(LABELS), loader="list").evaluate())
+        t_ner, ner = best(args.peer_runs, lambda: Evaluator(gt, pt, tags=list(LABELS), loader="list").evaluate())
         print(f"nervaluate Evaluator.evaluate (4 schemes): {t_ner:.3f} s  strict F1 = {ner['overall']['strict'].f1:.6f}"
               f"  -> ittifaq is {t_ner / t_cols:.1f}x faster on columns, {t_ner / t_ours:.1f}x on Documents")
         fast = min(t_seq, t_ner)
