@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ittifaq.baselines.interface import SYSTEMS, prediction_record, system_class
-from ittifaq.evaluate.corpus_io import corpus_files, read_documents
+from ittifaq.evaluate.corpus_io import REPO_ROOT, corpus_files, read_documents
 from ittifaq.evaluate.reading import InputError, write_jsonl_atomic, write_text_atomic
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
+from ittifaq.evaluate.signature import gold_hash
 
 #: (row name, path into a report dict) of the leaderboard, in order.
 LEADERBOARD: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
@@ -68,6 +69,16 @@ def load_splits(data_dir: str | Path | None) -> tuple[dict[str, Path], dict[str,
     if not docs["test"]:
         raise InputError(f"{files['test']}: the test split is empty")
     return files, docs
+
+
+def data_record(path: Path, n_docs: int) -> dict[str, Any]:
+    """Which data a run used, written the same on every machine: a file of the package by its path
+    inside it (not where it was installed), and every file by the hash prefix of its bytes."""
+    try:
+        shown = path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        shown = str(path)
+    return {"file": shown, "sha256_prefix": gold_hash([path]), "documents": n_docs}
 
 
 def figure(report: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
@@ -129,7 +140,7 @@ def run_benchmark(
         signature=signature,
         systems=reports,
         meta=meta,
-        data={split: {"file": str(files[split]), "documents": len(d)} for split, d in docs.items()},
+        data={split: data_record(files[split], len(d)) for split, d in docs.items()},
         errors=errors,
     )
     write_text_atomic(out / "benchmark.json", json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from ittifaq.baselines.benchmark import LEADERBOARD, figure, run_benchmark
+from ittifaq.baselines.benchmark import LEADERBOARD, data_record, figure, run_benchmark
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.corpus_io import read_documents
 from ittifaq.evaluate.schema import LAYERS
@@ -55,6 +55,17 @@ def test_benchmark_json_has_the_documented_keys(bench):
             figure(report, path)
     md = (out / "benchmark.md").read_text(encoding="utf-8")
     assert "## Leaderboard" in md and data["signature"] in md and "Error analysis" in md
+    # Which data: the test file's hash prefix is the one the signature names.
+    assert set(data["data"]) == {"train", "validation", "test"}
+    assert f"gold:{data['data']['test']['sha256_prefix']}|" in data["signature"]
+
+
+def test_data_record_names_a_bundled_file_by_its_place_in_the_package():
+    from ittifaq.evaluate.corpus_io import corpus_files
+
+    (test_file,) = corpus_files("test")
+    rec = data_record(test_file, 15)
+    assert rec["file"] == "corpus/data/test.jsonl" and len(rec["sha256_prefix"]) == 12 and rec["documents"] == 15
 
 
 def test_benchmark_numbers_rescore_from_the_written_predictions(bench, data_dir):
