@@ -75,6 +75,20 @@ def test_two_processes_give_the_one_process_report(files, monkeypatch):
     assert one == two
 
 
+def test_a_sandbox_refusing_memfd_still_gets_two_processes(files, monkeypatch):
+    gold, preds, tmp = files
+    if parallel_score.workers() < 2:
+        pytest.skip("one core or no fork here")
+    pred = _write(tmp / "pred.jsonl", preds)
+
+    def refused(name: str, flags: int = 0) -> int:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(parallel_score.os, "memfd_create", refused, raising=False)
+    counted = parallel_score.count_files([str(gold)], [str(pred)])
+    assert counted is not None and counted.counts.n_docs == sum(1 for _ in gold.open("rb"))
+
+
 def test_shuffled_missing_or_invalid_predictions_fall_back(files, monkeypatch):
     gold, preds, tmp = files
     if parallel_score.workers() < 2:
