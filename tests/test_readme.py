@@ -15,10 +15,18 @@ def test_ci_runs_the_readme_test_command():
     assert "pytest" in command and "<!-- ci:test-command -->" in ci
 
 
+def _without_timings(text: str) -> str:
+    """Wall-clock seconds differ on every run and machine; every other line is deterministic."""
+    return re.sub(r"(?m)^Seconds \(train \+ select / predict / score\): .*$", "Seconds: <timings>", text)
+
+
 def test_readme_results_match_the_benchmark():
+    # The README's first command (`ittifaq benchmark`) rewrites results/benchmark.md with this
+    # machine's timings; the README must still match it, so only the scores are compared.
     from ittifaq.baselines.benchmark import readme_block
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- results:start -->\n", 1)[1].split("<!-- results:end -->", 1)[0]
     generated = readme_block((REPO / "results" / "benchmark.md").read_text(encoding="utf-8"))
-    assert block == generated
+    assert "Seconds (train + select / predict / score): " in generated
+    assert _without_timings(block) == _without_timings(generated)
