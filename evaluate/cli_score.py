@@ -147,12 +147,14 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
 @click.argument("second", type=click.Path(exists=True))
 @format_option
 @out_option
-def agree(first, second, fmt, out) -> None:  # noqa: ANN001
-    """Inter-annotator agreement of two gold-form annotations: F1 per layer, both directions."""
+@boot_option
+@seed_option
+def agree(first, second, fmt, out, n_boot, seed) -> None:  # noqa: ANN001
+    """Inter-annotator agreement of two gold-form annotations: F1 per layer, scheme and relation mode, both directions."""
     from ittifaq.evaluate.scoring import agree as agree_docs
 
     a = _read([first], predictions=False)
     b = _read([second], predictions=False)
-    report = agree_docs(a, b, name_a=Path(first).stem, name_b=Path(second).stem)
+    report = agree_docs(a, b, name_a=Path(first).stem, name_b=Path(second).stem, n_boot=n_boot, seed=seed, path_a=first)
     _warn(report["warnings"])
     _emit(render_agree(report, fmt), out)

@@ -147,12 +147,26 @@ def _row_key(cols: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _dedupe(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(index of each row's canonical row, mask of canonical rows): rows equal on all cols collapse."""
+def _dedupe(cols: list[np.ndarray], prefer: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each row's canonical row, mask of canonical rows): rows equal on all cols collapse.
+
+    The canonical row of a group is the one with the smallest `prefer` values (the first
+    among equals), so which duplicate is kept, with its attributes, never depends on the
+    order of the input."""
     n = len(cols[0])
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    canon = first_rows(_row_key(cols))
+    key = _row_key(cols)
+    canon = first_rows(key)
+    keep = canon == np.arange(n)
+    if prefer is None or keep.all():
+        return canon, keep
+    order = np.lexsort([*reversed(prefer), key])  # by key, then the preferred columns (stable: then row)
+    ks = key[order]
+    first = np.ones(n, bool)
+    first[1:] = ks[1:] != ks[:-1]
+    canon = np.empty(n, np.int64)
+    canon[order] = order[first][np.cumsum(first) - 1]
     return canon, canon == np.arange(n)
 
 
@@ -164,7 +178,7 @@ def span_table(batch: Batch, allow_unknown: bool = False) -> SpanTable:
             f"document {batch.ids[int(batch.s_doc[i])]!r}: span {batch.s_ids[i]!r} has label {batch.unknown_labels[i]!r}, not in the schema"
         )
     n = len(batch.s_doc)
-    canon, keep = _dedupe([batch.s_doc, batch.s_start, batch.s_end, batch.s_label])
+    canon, keep = _dedupe([batch.s_doc, batch.s_start, batch.s_end, batch.s_label], prefer=list(batch.s_attrs.T))
     n_docs = len(batch)
     if n == 0 or keep.all():
         return SpanTable(batch.s_doc, batch.s_start, batch.s_end, batch.s_label, batch.s_entity, batch.s_attrs,
@@ -258,6 +272,12 @@ def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.nd
     out[:, :, 1] = np.bincount(p_doc * nr + p_lab, minlength=n_docs * nr).reshape(n_docs, nr)
     out[:, :, 2] = np.bincount(g_doc * nr + g_lab, minlength=n_docs * nr).reshape(n_docs, nr)
     return out, pi[p_hit], gi[g_hit]
+
+
+def _rel_keys(rels: RelTable, spans: SpanTable) -> tuple[np.ndarray, ...]:
+    """Columns that tell a document's relations apart: label, and each argument's start, end and label."""
+    h, t = rels.head, rels.tail
+    return (rels.label, spans.start[h], spans.end[h], spans.label[h], spans.start[t], spans.end[t], spans.label[t])
 
 
 def _token_count(text: str, intervals: list[tuple[int, int]]) -> int:
@@ -373,7 +393,10 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     same_l = G.label[g] == P.label[p]
     inter = np.minimum(G.end[g], P.end[p]) - np.maximum(G.start[g], P.start[p])
     union = np.maximum(G.end[g], P.end[p]) - np.minimum(G.start[g], P.start[p])
-    tie = 0.5 * same_b + 0.49 * inter / np.maximum(union, 1)
+    # Among equally good matchings: pairs of the same label first (so that, e.g. under `exact`,
+    # a prediction credits the gold span of its own label), then the same boundaries, then overlap.
+    tie = 0.4 * same_l + 0.3 * same_b + 0.29 * inter / np.maximum(union, 1)
+    g_keys, p_keys = (G.start, G.end, G.label), (P.start, P.end, P.label)
     clitic = same_b.copy()
     cand = np.flatnonzero(~same_b & same_l & (G.end[g] == P.end[p]) & (np.abs(G.start[g] - P.start[p]) <= 4))
     for k in cand:
@@ -390,7 +413,7 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     chosen_by: dict[str, np.ndarray] = {}
     for scheme, (correct, wrong_status) in rules.items():
-        chosen = matching.match(len(G), len(P), g, p, correct, tie, comp)
+        chosen = matching.match(len(G), len(P), g, p, correct, tie, comp, g_keys, p_keys)
         chosen_by[scheme] = chosen
         status = np.where(correct[chosen], 0, wrong_status)
         g_status = np.full(len(G), 3, np.int64)
@@ -446,7 +469,7 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
         (G.start[GR.head[rg]] == P.start[PR.head[rp]]) & (G.end[GR.head[rg]] == P.end[PR.head[rp]])
         & (G.start[GR.tail[rg]] == P.start[PR.tail[rp]]) & (G.end[GR.tail[rg]] == P.end[PR.tail[rp]])
     )
-    chosen = matching.match(len(GR.doc), len(PR.doc), rg, rp, np.ones(len(rg), bool), 0.5 * exact_args)
+    chosen = matching.match(len(GR.doc), len(PR.doc), rg, rp, np.ones(len(rg), bool), 0.5 * exact_args, None, _rel_keys(GR, G), _rel_keys(PR, P))
     relaxed = np.zeros((n_docs, nr, 3), np.int64)
     relaxed[:, :, 0] = np.bincount(PR.doc[rp[chosen]] * nr + PR.label[rp[chosen]], minlength=n_docs * nr).reshape(n_docs, nr)
     relaxed[:, :, 1] = np.bincount(PR.doc * nr + PR.label, minlength=n_docs * nr).reshape(n_docs, nr)

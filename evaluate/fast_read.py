@@ -219,6 +219,16 @@ def _no_repeats(key: np.ndarray) -> bool:
     return not (ks[1:] == ks[:-1]).any()
 
 
+def _no_repeated_rows(*cols: np.ndarray) -> bool:
+    """No two rows are equal on every column."""
+    order = np.lexsort(cols[::-1])
+    same = np.ones(len(order) - 1, bool) if len(order) else np.zeros(0, bool)
+    for c in cols:
+        cs = c[order]
+        same &= cs[1:] == cs[:-1]
+    return not same.any()
+
+
 def _ints(values: tuple[int, ...]) -> np.ndarray:
     try:
         return np.array(values, dtype=np.int64)
@@ -322,6 +332,8 @@ class _Accumulator:
         _need(bool((start >= 0).all()) and bool((end > start).all()))
         self._surfaces(spans, start, end, s_doc - d0, texts)
         label = np.fromiter(map(_label_code, map(_GET["label"], spans), repeat(UNKNOWN)), np.int64, n)
+        if not pred:  # gold marks a mention once (validator rule duplicate-span)
+            _need(_no_repeated_rows(s_doc, start, end, label))
         # Attributes: the empty record except on the labels that own them; those are
         # checked once per distinct (label, record) pair.
         records = list(map(_GET["attributes"], spans))

@@ -45,7 +45,11 @@ def _macro(per: list[dict[str, np.ndarray]], batch: tuple[int, ...]) -> dict[str
     out = {}
     for k in ("p", "r", "f1"):
         stacked = np.stack([x[k] for x in per])
-        out[k] = np.where(np.isnan(stacked), 0.0, stacked).mean(0)
+        # A label whose figure is undefined (e.g. P of a label never predicted) counts 0, as in
+        # seqeval and scikit-learn; when it is undefined for every label (nothing predicted at
+        # all), the average is undefined too, as the micro figure is.
+        mean = np.where(np.isnan(stacked), 0.0, stacked).mean(0)
+        out[k] = np.where(np.isnan(stacked).all(0), np.nan, mean)
     return out
 
 

@@ -7,8 +7,12 @@ of the overlap graph, the matching is the one that
    scheme: same boundaries and label for `strict`, overlap and label for `type` …),
 2. then maximises the number of matched pairs (so a boundary or label error is one
    `incorrect`/`partial`, not a missed plus a spurious),
-3. then maximises a tie-break score in [0, 1) per pair (larger character overlap),
-   which decides only *which* pairs are listed in error output, never a count.
+3. then maximises the sum of a tie-break score in [0, 1) per pair (the caller's:
+   for spans, same label, then same boundaries, then larger overlap), which decides
+   *which* pairs are matched among equally good matchings: it never changes a micro
+   count, but it can decide which label a partial or missed count falls under;
+4. and any tie left after that is settled by the items' keys (for spans: start, end,
+   label), never by their position in the input.
 
 Candidate pairs are found for the whole corpus at once by sort-and-sweep
 (`overlap_pairs`): each item is looked up with binary search, so the cost is
@@ -99,14 +103,31 @@ def components(n_gold: int, n_pred: int, g: np.ndarray, p: np.ndarray) -> np.nda
             label = nxt
 
 
-def _solve_component(gl: np.ndarray, pl: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _canonical(rows: np.ndarray, keys: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows, index of each row among them), the distinct rows ordered by their keys.
+
+    The solvers settle equal-weight alternatives by matrix position; ordering the nodes by
+    what they are (not where they came in the input) keeps the result order-independent.
+    """
+    u, inv = np.unique(rows, return_inverse=True)
+    if keys is None or len(u) < 2:
+        return u, inv
+    order = np.lexsort([k[u] for k in reversed(keys)])
+    position = np.empty(len(u), np.int64)
+    position[order] = np.arange(len(u))
+    return u[order], position[inv]
+
+
+def _solve_component(
+    gl: np.ndarray, pl: np.ndarray, w: np.ndarray, g_keys: tuple[np.ndarray, ...] | None = None, p_keys: tuple[np.ndarray, ...] | None = None
+) -> np.ndarray:
     """Indices (into the component's edges) of a maximum-weight matching."""
     from scipy.optimize import linear_sum_assignment
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    gu, gi = np.unique(gl, return_inverse=True)
-    pu, pi = np.unique(pl, return_inverse=True)
+    gu, gi = _canonical(gl, g_keys)
+    pu, pi = _canonical(pl, p_keys)
     if len(gu) + len(pu) <= DENSE_LIMIT:
         mat = np.zeros((len(gu), len(pu)))
         edge_at = np.full((len(gu), len(pu)), -1, np.int64)
@@ -142,11 +163,15 @@ def match(
     correct: np.ndarray,
     tie: np.ndarray,
     comp: np.ndarray | None = None,
+    g_keys: tuple[np.ndarray, ...] | None = None,
+    p_keys: tuple[np.ndarray, ...] | None = None,
 ) -> np.ndarray:
     """Boolean mask over candidate edges: the chosen one-to-one matching.
 
     `correct` marks edges that count as correct under the scheme; `tie` in [0, 1)
-    breaks ties between equally good matchings (larger is preferred).
+    breaks ties between equally good matchings (larger is preferred); `g_keys` /
+    `p_keys`, columns that tell the items apart (distinct within a document), settle
+    what ties remain, so that the input order of the items never matters.
     """
     m = len(g)
     chosen = np.zeros(m, bool)
@@ -171,6 +196,6 @@ def match(
         # Lexicographic objective as one weight: correct pairs first, then matched
         # pairs, then the tie-break (sum of at most k-1 ties < k <= one pair's worth).
         w = correct[idx] * (k * k) + k + tie[idx]
-        sel = _solve_component(gl, pl, w)
+        sel = _solve_component(gl, pl, w, g_keys, p_keys)
         chosen[idx[sel]] = True
     return chosen

@@ -113,8 +113,10 @@ def plot_score(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (groups, title) in zip(axes, panels, strict=True):
         _grouped_f1(ax, groups, title)
-    level = ((report.get("config") or {}).get("ci_level"))
-    fig.suptitle(shape("ittifaq — النتائج") + (f"  (error bars: {level:.0%} bootstrap CI)" if isinstance(level, float) else ""))
+    config = report.get("config") or {}
+    level = config.get("ci_level")
+    has_cis = isinstance(level, float) and bool(config.get("n_boot"))  # --n-boot 0: no intervals, no error bars
+    fig.suptitle(shape("ittifaq — النتائج") + (f"  (error bars: {level:.0%} bootstrap CI)" if has_cis else "  (no bootstrap CIs)"))
     _save(fig, path)
 
 

@@ -1,7 +1,9 @@
 """Renderers for score, compare and agree reports: table, json, markdown, csv; and --errors output.
 
-All renderers read the plain `to_dict()` form, so what is printed is exactly what
-the JSON holds. Undefined values print as "-".
+All renderers read the plain `to_dict()` form, so the tables print the JSON's
+values and nothing else: P, R and F1 as percentages with two decimals, the F1
+interval (the JSON also holds the P and R intervals) and the counts. Undefined
+values print as "-". JSON is the complete report; table, markdown and csv are views of it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,10 @@ def _rows(report: dict[str, Any]) -> list[list[str]]:
         rows.append(["quotes", name, "", "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
     for name in ("content_strict", "speaker_entity"):
         fig = q["analyst"][name]
-        rows.append(["quotes", "analyst", name, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig, "f1" if fig["f1"] is not None else "r"), _counts(fig)])
+        if name == "speaker_entity":  # recall only (see scoring): its interval is recall's, and the row says so
+            rows.append(["quotes", "analyst", name + " (recall; CI of R)", "", _f(fig["p"]), _f(fig["r"]), "-", _ci(fig, "r"), _counts(fig)])
+        else:
+            rows.append(["quotes", "analyst", name, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
     return rows
 
 
@@ -98,7 +103,15 @@ def render_score(report: dict[str, Any], fmt: str = "table") -> str:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
+        # What the other views print above the table, as leading key/value rows.
         w.writerow(["signature", report["signature"]])
+        for name, h in report["headline"].items():
+            ci = h.get("ci")
+            w.writerow([f"headline {name} {h.get('scheme') or h.get('mode')} {h['average']} F1", _f(h["f1"]),
+                        "-" if not ci else f"[{100 * ci[0]:.2f}, {100 * ci[1]:.2f}]"])
+        w.writerow(["documents", report["n_docs"]])
+        for warning in report["warnings"]:
+            w.writerow(["warning", warning])
         w.writerow(HEADER)
         w.writerows(rows)
         return buf.getvalue()
@@ -128,15 +141,15 @@ def render_compare(report: dict[str, Any], fmt: str = "table") -> str:
 def render_agree(report: dict[str, Any], fmt: str = "table") -> str:
     if fmt == "json":
         return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
-    header = ["layer/relations", "scheme/mode", "direction (ref->other)", "P", "R", "F1", "counts"]
+    header = ["layer/relations", "scheme/mode", "direction (ref->other)", "P", "R", "F1", "F1 95% CI", "counts"]
     rows = []
     for layer, schemes in report["layers"].items():
         for scheme, dirs in schemes.items():
             for d, fig in dirs.items():
-                rows.append([layer, scheme, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _counts(fig)])
+                rows.append([layer, scheme, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
     for mode, dirs in report["relations"].items():
         for d, fig in dirs.items():
-            rows.append(["relations", mode, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _counts(fig)])
+            rows.append(["relations", mode, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
     return _tabular(report["signature"], header, rows, fmt)
 
 

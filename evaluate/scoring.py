@@ -49,7 +49,7 @@ from ittifaq.evaluate.counts import (
 )
 from ittifaq.evaluate.reading import InputError
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
-from ittifaq.evaluate.signature import gold_hash_started, make_signature, split_of
+from ittifaq.evaluate.signature import CONTENT_PREFIX, gold_hash_started, make_signature, split_of
 
 #: About this many spans (gold and predicted) are counted together (see `count`).
 BLOCK_SPANS = 50_000
@@ -276,7 +276,9 @@ def build_sections(
         g, p = total[f"spans.{scheme}.gold"][0], total[f"spans.{scheme}.pred"][0]
         mc = _span_counts(g.sum(0), p.sum(0))
         sec: dict[str, Any] = {"micro": _fig(point[("spans", scheme, "micro")], bt(("spans", scheme, "micro")), mc, _flags(mc["possible"], mc["actual"]))}
-        m = _fig(point[("spans", scheme, "macro")], bt(("spans", scheme, "macro")), {}, [])
+        # A macro average has no counts of its own (its labels' are under per_label); it is
+        # flagged as its micro figure is, since it averages over the same spans.
+        m = _fig(point[("spans", scheme, "macro")], bt(("spans", scheme, "macro")), {}, _flags(mc["possible"], mc["actual"]))
         m.extra = {"labels": macro[f"spans.{scheme}"], "labels_excluded": [x for x in SPAN_LABELS if x not in macro[f"spans.{scheme}"]]}
         if not macro[f"spans.{scheme}"]:
             m.flags.append("no_labels")
@@ -305,7 +307,7 @@ def build_sections(
 
         mc = rc(c.sum(0))
         sec = {"micro": _fig(point[("relations", mode, "micro")], bt(("relations", mode, "micro")), mc, _flags(mc["gold"], mc["pred"]))}
-        m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, [])
+        m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, _flags(mc["gold"], mc["pred"]))
         m.extra = {"labels": macro[f"relations.{mode}"], "labels_excluded": [x for x in RELATION_LABELS if x not in macro[f"relations.{mode}"]]}
         sec["macro"] = m
         sec["per_label"] = {
@@ -473,8 +475,8 @@ def report(
     digest_of_files = gold_hash_started(paths) if paths else None
     spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
     split_name = split or split_of(counted.splits)
-    digest = digest_of_files() if digest_of_files else str(counted.digest)[:12]
-    signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed)
+    digest = digest_of_files() if digest_of_files else CONTENT_PREFIX + str(counted.digest)[:12]
+    signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed, unknown_labels)
 
     warnings: list[str] = []
     if missing:
@@ -490,9 +492,15 @@ def report(
         warnings.append(f"{n_unknown} predicted span(s) with labels outside the schema counted as spurious")
 
     hs, hr = spans[HEADLINE["spans"][0]][HEADLINE["spans"][1]], relations[HEADLINE["relations"][0]][HEADLINE["relations"][1]]
+    for what, fig in (("span", hs), ("relation", hr)):
+        if "no_gold" in fig.flags:
+            warnings.append(f"the gold holds no {what}: every {what} figure's recall is undefined (flag no_gold)")
+        if "no_pred" in fig.flags:
+            zero = "" if "no_gold" in fig.flags else " and recall 0"
+            warnings.append(f"the predictions hold no {what}: every {what} figure's precision is undefined{zero} (flag no_pred)")
     headline = {
-        "spans": {"scheme": "strict", "average": "micro", "f1": hs.f1, "ci": (hs.ci or {}).get("f1")},
-        "relations": {"mode": "strict", "average": "micro", "f1": hr.f1, "ci": (hr.ci or {}).get("f1")},
+        "spans": {"scheme": "strict", "average": "micro", "f1": hs.f1, "ci": (hs.ci or {}).get("f1"), "flags": hs.flags},
+        "relations": {"mode": "strict", "average": "micro", "f1": hr.f1, "ci": (hr.ci or {}).get("f1"), "flags": hr.flags},
     }
     return ScoreReport(
         signature=signature,
@@ -574,9 +582,23 @@ def compare(
     }
 
 
-def agree(docs_a: list[Document], docs_b: list[Document], *, name_a: str = "A", name_b: str = "B", n_boot: int = 0, seed: int = 12345) -> dict[str, Any]:
-    """Pairwise agreement: F1 per layer and scheme, with each annotation taken as reference in turn."""
-    ab = score(docs_a, docs_b, n_boot=n_boot, seed=seed)
+def agree(
+    docs_a: list[Document],
+    docs_b: list[Document],
+    *,
+    name_a: str = "A",
+    name_b: str = "B",
+    n_boot: int = 0,
+    seed: int = 12345,
+    path_a: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Pairwise agreement: F1 per layer, scheme and relation mode, with each annotation taken as reference in turn.
+
+    F1 is the same both ways (P and R swap), but both directions are kept: which
+    annotator marks more is worth seeing. `path_a`, the file of the first annotation,
+    names it in the signature (`ref:`) by its bytes' hash, as `score` names gold.
+    """
+    ab = score(docs_a, docs_b, gold_path=path_a, n_boot=n_boot, seed=seed)
     ba = score(docs_b, docs_a, n_boot=n_boot, seed=seed)
     layers: dict[str, Any] = {}
     for layer in LAYERS:
@@ -585,7 +607,7 @@ def agree(docs_a: list[Document], docs_b: list[Document], *, name_a: str = "A", 
                 f"{name_a}->{name_b}": ab.spans[scheme]["per_layer"][layer].to_dict(),
                 f"{name_b}->{name_a}": ba.spans[scheme]["per_layer"][layer].to_dict(),
             }
-            for scheme in ("strict", "type", "clitic")
+            for scheme in SCHEMES
         }
     rels = {
         mode: {f"{name_a}->{name_b}": ab.relations[mode]["micro"].to_dict(), f"{name_b}->{name_a}": ba.relations[mode]["micro"].to_dict()}

@@ -2,17 +2,25 @@
 
 In the spirit of sacreBLEU, e.g.::
 
-    ittifaq:v0.1.0|schema:1.0|gold:3f2a9c0d11be|split:test|spans:strict,exact,partial,type,clitic|rel:strict,boundaries,relaxed,entity|norm:none|boot:1000|seed:12345
+    ittifaq:v0.1.0|schema:1.0|gold:3f2a9c0d11be|split:test|spans:strict,exact,partial,type,clitic|rel:strict,boundaries,relaxed,entity|norm:none|unk:error|boot:1000|seed:12345
 
 * ittifaq: toolkit version; schema: schema version;
 * gold: first 12 hex digits of the SHA-256 of the gold file bytes (several files:
-  of their bytes concatenated in the order given); from the Python API without a
-  path, of the gold content (ids, texts, span offsets, labels, entity and attribute
-  codes, relations, in the order given);
+  of their bytes concatenated in the order given). From the Python API without a
+  path it is `content-` and 12 hex digits of a digest of the gold content (ids,
+  texts, span offsets, labels, entity and attribute codes, relations, in the order
+  given): a different hash of the same data, marked so that it is never mistaken
+  for a file's (pass `gold_path` to get the file's);
 * split: the gold split (the documents' `split` field, `mixed` if several, `none` if unset);
 * spans / rel: the span schemes and relation modes reported;
 * norm: orthographic normalization of the text check (none | arabic);
+* unk: what a predicted span label outside the schema does (error | spurious: it is
+  counted as a spurious span, which lowers precision);
 * boot / seed: bootstrap resamples and random seed of the confidence intervals.
+
+`ittifaq compare` appends `test:paired-bs,ar|trials:N` (the significance tests and
+approximate-randomization trials); `ittifaq agree` names the reference annotation
+`ref:` instead of `gold:`.
 """
 
 from __future__ import annotations
@@ -25,7 +33,9 @@ from collections.abc import Callable, Iterable
 from ittifaq import __version__
 from ittifaq.evaluate.schema import SCHEMA_VERSION, Document
 
-FIELDS: tuple[str, ...] = ("ittifaq", "schema", "gold", "split", "spans", "rel", "norm", "boot", "seed")
+FIELDS: tuple[str, ...] = ("ittifaq", "schema", "gold", "split", "spans", "rel", "norm", "unk", "boot", "seed")
+#: Marks a `gold` digest of content given in memory (not of a file's bytes).
+CONTENT_PREFIX = "content-"
 
 
 def gold_hash(paths: Iterable[str | os.PathLike[str]]) -> str:
@@ -73,7 +83,7 @@ def split_of(docs: Iterable[Document | str | None]) -> str:
 
 
 def make_signature(
-    gold: str, split: str, schemes: Iterable[str], modes: Iterable[str], norm: str, n_boot: int, seed: int
+    gold: str, split: str, schemes: Iterable[str], modes: Iterable[str], norm: str, n_boot: int, seed: int, unknown_labels: str = "error"
 ) -> str:
     parts = {
         "ittifaq": f"v{__version__}",
@@ -83,6 +93,7 @@ def make_signature(
         "spans": ",".join(schemes),
         "rel": ",".join(modes),
         "norm": norm,
+        "unk": unknown_labels,
         "boot": str(n_boot),
         "seed": str(seed),
     }

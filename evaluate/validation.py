@@ -284,6 +284,16 @@ def check_record(
                 if attrs.get(name) is None:
                     add("attribute-missing", f"{label} span needs attribute {name}", f"span {sid}", f"spans[{i}].attributes.{name}")
     if not predictions:
+        # Gold marks each mention once: a second span with the same offsets and label would be
+        # merged by the scorer, silently. (Predictions may repeat a span: it counts once, reported.)
+        same_span = Counter(
+            (s["start"], s["end"], s["label"]) for s in spans
+            if isinstance(s, dict) and type(s.get("start")) is int and type(s.get("end")) is int and isinstance(s.get("label"), str)
+        )
+        for (start, end, label), n in same_span.items():
+            if n > 1:
+                ids = [s.get("id") for s in spans if isinstance(s, dict) and (s.get("start"), s.get("end"), s.get("label")) == (start, end, label)]
+                add("duplicate-span", f"{n} {label} spans at ({start}, {end}): {', '.join(map(str, ids))}; mark a mention once", f"span {ids[1]}", "spans")
         for entity, labels in entity_labels.items():
             if len(labels) > 1:
                 add("entity-label-mismatch", f"entity {entity!r} has mentions labelled {sorted(labels)}; one entity, one label", field="spans.entity")

@@ -123,6 +123,9 @@ def _semantic_mutations(rec: dict[str, Any], rng: random.Random) -> list[dict[st
             r = variant()
             r["spans"][i]["label"] = label
             out.append(r)
+        r = variant()
+        r["spans"].append(dict(s, id=s["id"] + "bis"))  # the same mention twice: gold may not, predictions may
+        out.append(r)
     for j, rel in enumerate(rec["relations"]):
         r = variant()
         r["relations"][j]["tail"] = rel["head"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -53,6 +55,13 @@ def test_score_formats_errors_and_out(files):
     for fmt, needle in (("table", "Headline: spans strict micro F1 = 50.00"), ("markdown", "| spans | strict | micro |"), ("csv", "spans,strict,micro")):
         r = CliRunner().invoke(cli, ["score", "--gold", str(gold), "--pred", str(pred), "--format", fmt, "--n-boot", "0"])
         assert r.exit_code == 0 and needle in r.output, (fmt, r.output)
+    # CSV carries what the other views print above the table: headline, document count, warnings.
+    r = CliRunner().invoke(cli, ["score", "--gold", str(gold), "--pred", str(pred), "--format", "csv", "--n-boot", "20"])
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0][0] == "signature" and rows[1][:2] == ["headline spans strict micro F1", "50.00"] and rows[1][2].startswith("[")
+    assert ["documents", "1"] in rows and any(row[0] == "warning" for row in rows)
+    analyst = [row for row in rows if row[1] == "analyst"]
+    assert [row[2] for row in analyst] == ["content_strict", "speaker_entity (recall; CI of R)"] and analyst[1][6] == "-"
 
 
 def test_compare_and_agree(files):
@@ -62,8 +71,17 @@ def test_compare_and_agree(files):
     assert "spans.strict.micro.f1" in r.output and "p (paired bootstrap)" in r.output
     r = CliRunner().invoke(cli, ["agree", str(gold), str(gold), "--format", "json"])
     assert r.exit_code == 0, r.output
-    rep = json.loads(r.output)
+    rep = json.loads(r.stdout)
     assert rep["layers"]["actors"]["strict"]["test->test"]["f1"] == 1.0
+    # Every span scheme, as the signature says; the reference named by its file's hash; CIs on request.
+    from ittifaq.evaluate.signature import gold_hash, parse_signature
+
+    assert list(rep["layers"]["actors"]) == ["strict", "exact", "partial", "type", "clitic"]
+    sig = parse_signature(rep["signature"])
+    assert sig["ref"] == gold_hash([gold]) and sig["spans"] == "strict,exact,partial,type,clitic" and sig["boot"] == "1000"
+    assert rep["layers"]["actors"]["partial"]["test->test"]["ci"]["f1"] == [1.0, 1.0]
+    r = CliRunner().invoke(cli, ["agree", str(gold), str(gold), "--n-boot", "0"])
+    assert r.exit_code == 0 and "F1 95% CI" in r.stdout and "boot:0" in r.stdout
 
 
 def _run(*args):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import orjson
 import pytest
 from scoring_fixtures import TEXT, doc, span, spans_doc
 
@@ -163,6 +164,38 @@ def test_duplicates_counted_once_and_reported():
     assert any("duplicates" in w for w in rep["warnings"])
 
 
+def test_ties_prefer_the_same_label_and_never_depend_on_input_order():
+    # Two gold spans on the same characters (PER, ORG), one PER prediction. Under `exact` (labels
+    # ignored) both pairs are correct; the tie goes to the pair of the same label, whatever the order.
+    pred = spans_doc("d", [(0, 3, "PER")])
+    for order in ([(0, 3, "PER"), (0, 3, "ORG")], [(0, 3, "ORG"), (0, 3, "PER")]):
+        rep = _report([spans_doc("d", order)], [pred])
+        for scheme in ("exact", "partial"):
+            per = rep["spans"][scheme]["per_label"]
+            assert (per["PER"]["r"], per["ORG"]["r"], rep["spans"][scheme]["macro"]["r"]) == (1.0, 0.0, 0.5), (scheme, order)
+    # A full tie (a GPE prediction against both) is settled by the spans' keys: same answer both ways.
+    pred = spans_doc("d", [(0, 3, "GPE")])
+    reps = [_report([spans_doc("d", order)], [pred]) for order in ([(0, 3, "PER"), (0, 3, "ORG")], [(0, 3, "ORG"), (0, 3, "PER")])]
+    assert reps[0]["spans"] == reps[1]["spans"]
+
+
+def test_duplicate_predictions_keep_the_same_attributes_in_any_order():
+    gold = doc("d", [span("g", 0, 3, "AGREEMENT", agreement_type="economic", status="signed")])
+    a = span("a", 0, 3, "AGREEMENT", agreement_type="economic", status="signed")
+    b = span("b", 0, 3, "AGREEMENT", agreement_type="military", status="denied")
+    reps = [_report([gold], [doc("d", spans)]) for spans in ([a, b], [b, a])]
+    assert reps[0]["attributes"] == reps[1]["attributes"] and reps[0]["duplicates"]["spans"] == 1
+
+
+def test_macro_is_undefined_only_where_every_label_is():
+    rep = _report([spans_doc("d", [(0, 3, "PER"), (5, 8, "ORG")])], [spans_doc("d", [])])
+    m = rep["spans"]["strict"]["macro"]
+    assert (m["p"], m["r"], m["f1"]) == (None, 0.0, 0.0)  # nothing predicted: P undefined, as micro
+    rep = _report([spans_doc("d", [(0, 3, "PER"), (5, 8, "ORG")])], [spans_doc("d", [(0, 3, "PER")])])
+    m = rep["spans"]["strict"]["macro"]
+    assert (m["p"], m["r"]) == (0.5, 0.5)  # ORG never predicted: its P counts 0 (as seqeval, scikit-learn)
+
+
 def test_empty_gold_and_prediction_are_explicit():
     rep = _report([spans_doc("d", [])], [spans_doc("d", [])])
     m = rep["spans"]["strict"]["micro"]
@@ -170,6 +203,12 @@ def test_empty_gold_and_prediction_are_explicit():
     rep = _report([spans_doc("d", GOLD)], [spans_doc("d", [])])
     m = rep["spans"]["strict"]["micro"]
     assert (m["p"], m["r"], m["f1"]) == (None, 0.0, 0.0) and m["flags"] == ["no_pred"]
+    # The flag reaches the macro average, the headline and the warnings, not only the micro figure.
+    assert rep["spans"]["strict"]["macro"]["flags"] == ["no_pred"] and rep["headline"]["spans"]["flags"] == ["no_pred"]
+    assert any("the predictions hold no span" in w and "recall 0" in w for w in rep["warnings"])
+    rep = _report([spans_doc("d", [])], [spans_doc("d", GOLD)])
+    assert rep["headline"]["spans"]["flags"] == ["no_gold"] and rep["spans"]["exact"]["macro"]["flags"] == ["no_gold"]
+    assert any("the gold holds no span" in w for w in rep["warnings"])
 
 
 def test_unknown_labels_error_or_spurious():
@@ -212,9 +251,23 @@ def test_arabic_normalization_remaps_offsets():
     assert "norm:arabic" in rep["signature"]
 
 
+def test_signature_names_how_gold_was_hashed_and_the_unknown_label_rule(tmp_path):
+    from ittifaq.evaluate.signature import gold_hash, parse_signature
+
+    gold, pred = [spans_doc("d", GOLD)], [spans_doc("d", GOLD[:2])]
+    in_memory = parse_signature(score(gold, pred, n_boot=0).signature)
+    assert in_memory["gold"].startswith("content-") and len(in_memory["gold"]) == len("content-") + 12
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(d.to_dict()) + b"\n" for d in gold))
+    from_file = parse_signature(score(gold, pred, gold_path=path, n_boot=0).signature)
+    assert from_file["gold"] == gold_hash([path])
+    assert in_memory["unk"] == "error"
+    assert parse_signature(score(gold, pred, n_boot=0, unknown_labels="spurious").signature)["unk"] == "spurious"
+
+
 def test_signature_fields():
     rep = _report([spans_doc("d", GOLD)], [spans_doc("d", GOLD)], n_boot=10, seed=7)
     sig = rep["signature"]
-    assert sig.startswith("ittifaq:v") and "|schema:1.0|gold:" in sig and sig.endswith("|norm:none|boot:10|seed:7")
+    assert sig.startswith("ittifaq:v") and "|schema:1.0|gold:" in sig and sig.endswith("|norm:none|unk:error|boot:10|seed:7")
     assert "|split:test|spans:strict,exact,partial,type,clitic|rel:strict,boundaries,relaxed,entity|" in sig
     assert rep["headline"]["spans"]["scheme"] == "strict" and rep["headline"]["relations"]["mode"] == "strict"

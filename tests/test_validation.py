@@ -132,6 +132,15 @@ def test_gold_only_rules_relaxed_for_predictions(gold_record):
     assert {"missing-field", "entity-missing", "attribute-missing", "quote-without-speaker"} <= rules
 
 
+def test_gold_marks_a_mention_once(gold_record):
+    dup = dict(gold_record["spans"][0], id="again")
+    gold_record["spans"].append(dup)
+    problems = [p for p in check_record(gold_record) if p.rule == "duplicate-span"]
+    assert len(problems) == 1 and "again" in problems[0].message and problems[0].item_id == "span again"
+    pred = {"id": gold_record["id"], "spans": [dict(s, entity=None) for s in gold_record["spans"]], "relations": []}
+    assert "duplicate-span" not in {p.rule for p in check_record(pred, predictions=True)}  # counted once by the scorer
+
+
 def test_duplicate_ids_and_inverted_offsets(gold_record):
     r = gold_record
     r["spans"][1]["id"] = r["spans"][0]["id"]
