@@ -67,7 +67,9 @@ def export(fmt: str, inputs: tuple[str, ...], out: str) -> None:
     and labelstudio (.json; its labeling config is written beside it).
     """
     from ittifaq.evaluate.corpus_io import read_documents
+    from ittifaq.evaluate.reading import check_outputs, jsonl_files
 
+    check_outputs([out], jsonl_files(inputs))
     docs = read_documents(inputs)
     module, writer, kind = EXPORTERS[fmt]
     write = _format_fn(module, writer)

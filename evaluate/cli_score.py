@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ittifaq.evaluate.reading import write_bytes_atomic, write_text_atomic
+from ittifaq.evaluate.reading import InputError, check_outputs, with_locations, write_outputs
 from ittifaq.evaluate.report_format import FORMATS, render_agree, render_compare, render_errors, render_score
 from ittifaq.evaluate.schema import SPLITS
 
@@ -35,11 +35,20 @@ def _gold_paths(gold: tuple[str, ...], split: str | None) -> list[str]:
     return [str(p) for p in corpus_files(split or "test")]
 
 
-def _emit(text: str, out: str | None) -> None:
+def _emit(text: str, out: str | None, also: dict[str, bytes] | None = None) -> None:
+    """Print the report, or write it to `out`; with `also` (more files), all in one step."""
+    outputs = dict(also or {})
     if out:
-        write_text_atomic(out, text)
-    else:
+        outputs[out] = text.encode("utf-8")
+    write_outputs(outputs)
+    if not out:
         click.echo(text, nl=False)
+
+
+def _inputs(*paths: list[str] | tuple[str, ...]) -> list[str]:
+    from ittifaq.evaluate.reading import jsonl_files
+
+    return [str(f) for group in paths for f in jsonl_files(group)]
 
 
 def _warn(warnings: list[str]) -> None:
@@ -83,28 +92,33 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
     from ittifaq.evaluate.scoring import report as make_report
 
     gold_paths = _gold_paths(gold, split)
+    check_outputs([out, errors_path, plot_path], _inputs(gold_paths, list(pred)))
     allow = unknown_labels == "spurious"
     collect = errors_path is not None
-    counted = count_files(gold_paths, list(pred), unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
-    if counted is None:
-        # One process; whatever the fast reader cannot vouch for goes through the full validator, which explains.
-        gold_docs = _read(gold_paths, predictions=False)
-        pred_docs = _read(list(pred), predictions=True, allow_unknown=allow)
-        counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
-                        collect_errors=collect, digest=False)
+    try:
+        counted = count_files(gold_paths, list(pred), unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
+        if counted is None:
+            # One process; whatever the fast reader cannot vouch for goes through the full validator, which explains.
+            gold_docs = _read(gold_paths, predictions=False)
+            pred_docs = _read(list(pred), predictions=True, allow_unknown=allow)
+            counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
+                            collect_errors=collect, digest=False)
+    except InputError as exc:
+        raise with_locations(exc, {"gold": gold_paths, "pred": list(pred)}) from None
     report = make_report(counted, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
                     n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm)
     data = report.to_dict()
     _warn(report.warnings)
+    also: dict[str, bytes] = {}
     if plot_path:
         try:
-            from ittifaq.evaluate.plots import plot_score
+            from ittifaq.evaluate.plots import score_image
         except ImportError as exc:
             raise click.UsageError(f"--plot is not available: {exc}") from None
-        plot_score(data, plot_path)
+        also[plot_path] = score_image(data, plot_path)
     if errors_path:
-        write_bytes_atomic(errors_path, render_errors(report.errors))
-    _emit(render_score(data, fmt), out)
+        also[errors_path] = render_errors(report.errors)
+    _emit(render_score(data, fmt), out, also)
 
 
 @click.command()
@@ -133,10 +147,15 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{lab}" for i, lab in enumerate(labels)]
     gold_paths = _gold_paths(gold, split)
+    check_outputs([out], _inputs(gold_paths, list(pred)))
     gold_docs = _read(gold_paths, predictions=False)
     systems = {lab: _read([p], predictions=True) for lab, p in zip(labels, pred, strict=True)}
-    report = compare_docs(gold_docs, systems, gold_path=[str(p) for p in jsonl_files(gold_paths)], n_boot=n_boot,
-                          n_trials=n_trials, seed=seed, ignore_extra=ignore_extra, norm=norm)
+    try:
+        report = compare_docs(gold_docs, systems, gold_path=[str(p) for p in jsonl_files(gold_paths)], n_boot=n_boot,
+                              n_trials=n_trials, seed=seed, ignore_extra=ignore_extra, norm=norm)
+    except InputError as exc:
+        files = {"gold": gold_paths} | {f"pred:{lab}": [p] for lab, p in zip(labels, pred, strict=True)}
+        raise with_locations(exc, files) from None
     for sysname, info in report["systems"].items():
         _warn([f"{sysname}: {w}" for w in info["warnings"]])
     _emit(render_compare(report, fmt), out)
@@ -153,8 +172,15 @@ def agree(first, second, fmt, out, n_boot, seed) -> None:  # noqa: ANN001
     """Inter-annotator agreement of two gold-form annotations: F1 per layer, scheme and relation mode, both directions."""
     from ittifaq.evaluate.scoring import agree as agree_docs
 
+    check_outputs([out], _inputs([first, second]))
     a = _read([first], predictions=False)
     b = _read([second], predictions=False)
-    report = agree_docs(a, b, name_a=Path(first).stem, name_b=Path(second).stem, n_boot=n_boot, seed=seed, path_a=first)
+    name_a, name_b = Path(first).stem, Path(second).stem
+    if name_a == name_b:
+        name_a, name_b = f"1:{name_a}", f"2:{name_b}"
+    try:
+        report = agree_docs(a, b, name_a=name_a, name_b=name_b, n_boot=n_boot, seed=seed, path_a=first)
+    except InputError as exc:
+        raise with_locations(exc, {name_a: [first], name_b: [second]}) from None
     _warn(report["warnings"])
     _emit(render_agree(report, fmt), out)

@@ -13,7 +13,7 @@ from ittifaq.evaluate.validation import iter_problems
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--predictions", is_flag=True, help="Relax gold-only rules (entities, attributes, full metadata).")
-@click.option("--max-problems", type=int, default=0, help="Stop printing after this many (0 = all).")
+@click.option("--max-problems", type=click.IntRange(min=0), default=0, help="Stop printing after this many (0 = all).")
 def validate(paths: tuple[str, ...], predictions: bool, max_problems: int) -> None:
     """Check JSONL files (or folders of them) against schema v1 and report every problem."""
     n = 0

@@ -55,6 +55,8 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
         more = len(problems) - MAX_PROBLEMS_SHOWN
         tail = f"\n… and {more} more (run `ittifaq validate{' --predictions' if predictions else ''}` for all)" if more > 0 else ""
         kind = "prediction" if predictions else "gold"
+        if predictions and any(_unknown_label_only(p) for p in problems):
+            tail += "\n(`ittifaq score --unknown-labels spurious` counts spans with labels outside the schema as spurious)"
         raise InputError(f"{len(problems)} problem(s) in the {kind} input:\n{shown}{tail}")
     return docs
 

@@ -539,7 +539,7 @@ def read_segments(segments: list[Segment], predictions: bool = False, allow_unkn
                         acc.add(list(map(decode, pending[:CHUNK])), file_split)
                         del pending[:CHUNK]
                 acc.add(list(map(decode, pending)), file_split)
-    except (Unsure, msgspec.DecodeError, msgspec.ValidationError):
+    except (Unsure, msgspec.DecodeError, msgspec.ValidationError, UnicodeError):  # invalid UTF-8: the validator names the line
         return None
     return acc.batch()
 

@@ -50,11 +50,16 @@ def _figure(rows: int, cols: int, width: float, height: float):
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _save(fig, path: str | os.PathLike[str]) -> None:
+def _image(fig, path: str | os.PathLike[str]) -> bytes:
+    """The figure encoded in the format its file name asks for (PNG by default)."""
     buf = io.BytesIO()
     fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
     fig.savefig(buf, format=fmt, dpi=120)
-    write_bytes_atomic(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def _save(fig, path: str | os.PathLike[str]) -> None:
+    write_bytes_atomic(path, _image(fig, path))
 
 
 def _ci_bounds(fig_dict: dict[str, Any]) -> tuple[float, float] | None:
@@ -100,6 +105,11 @@ def _grouped_f1(ax, groups: dict[str, dict[str, Any]], title: str) -> None:
 
 def plot_score(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Per-label F1 with CI bars, one bar per span scheme (and per relation mode)."""
+    write_bytes_atomic(path, score_image(report, path))
+
+
+def score_image(report: dict[str, Any], path: str | os.PathLike[str]) -> bytes:
+    """`plot_score`'s image, encoded for `path` but not written (the CLI writes all its outputs together)."""
     spans = report.get("spans") or {}
     schemes = [s for s in SCHEME_ORDER if s in spans] + [s for s in spans if s not in SCHEME_ORDER]
     span_groups = {s: spans[s].get("per_label") or {} for s in schemes if isinstance(spans[s], dict)}
@@ -117,7 +127,7 @@ def plot_score(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     level = config.get("ci_level")
     has_cis = isinstance(level, float) and bool(config.get("n_boot"))  # --n-boot 0: no intervals, no error bars
     fig.suptitle(shape("ittifaq — النتائج") + (f"  (error bars: {level:.0%} bootstrap CI)" if has_cis else "  (no bootstrap CIs)"))
-    _save(fig, path)
+    return _image(fig, path)
 
 
 def _counts_panel(ax, counts: dict[str, Any], title: str) -> None:

@@ -29,7 +29,55 @@ class Line:
 
 
 class InputError(Exception):
-    """Bad input that a user must fix; the CLI prints it and exits non-zero."""
+    """Bad input that a user must fix; the CLI prints it and exits non-zero.
+
+    `documents` names the documents at fault by side ("gold", "pred"), so that a caller
+    that knows the files can say where they are (`locate`).
+    """
+
+    def __init__(self, message: str, documents: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.documents = documents or {}
+
+
+def locate(paths: Iterable[str | os.PathLike[str]], doc_ids: Iterable[str]) -> dict[str, str]:
+    """`file:line` of each of `doc_ids` in the JSONL files under `paths` (first occurrence).
+
+    Only the error path calls this: it decodes each line's `id` and skips the rest."""
+    import msgspec
+
+    class _Id(msgspec.Struct):
+        id: str
+
+    wanted = set(doc_ids)
+    found: dict[str, str] = {}
+    decode = msgspec.json.Decoder(_Id).decode
+    for f in jsonl_files(paths):
+        with open(f, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                try:
+                    doc_id = decode(raw).id
+                except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
+                    continue
+                if doc_id in wanted and doc_id not in found:
+                    found[doc_id] = f"{f}:{lineno}"
+                    if len(found) == len(wanted):
+                        return found
+    return found
+
+
+def with_locations(exc: InputError, files: dict[str, Iterable[str | os.PathLike[str]]]) -> InputError:
+    """`exc` with the file:line of the documents it names appended (files: side -> paths)."""
+    lines = []
+    for side, ids in exc.documents.items():
+        if side not in files or not ids:
+            continue
+        where = locate(files[side], ids[:20])
+        name = {"gold": "gold", "pred": "prediction"}.get(side, side.replace("pred:", "prediction of ", 1))
+        lines += [f"  {name} {doc_id!r}: {where[doc_id]}" for doc_id in ids[:20] if doc_id in where]
+    if not lines:
+        return exc
+    return InputError(f"{exc}\n" + "\n".join(lines), exc.documents)
 
 
 def jsonl_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -91,18 +139,97 @@ def iter_records(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Line]:
         yield from iter_lines(f)
 
 
+def _target(path: str | os.PathLike[str]) -> Path:
+    """Where writing `path` lands: a symbolic link's target (the link is kept, not replaced);
+    a special file (/dev/stdout, a FIFO) by the name given."""
+    given = Path(path)
+    return given if _special(given) else Path(os.path.realpath(path))
+
+
+def _special(target: Path) -> bool:
+    """An existing non-regular file (/dev/stdout, a FIFO, a device): written in place, since
+    renaming a regular file over it would replace the node itself."""
+    return target.exists() and not target.is_file() and not target.is_dir()
+
+
+def _unwritable(path: str | os.PathLike[str], exc: OSError) -> InputError:
+    return InputError(f"{path}: cannot write ({exc.strerror or exc})")
+
+
 @contextmanager
 def _atomic(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary sibling of `path`; rename it over `path` only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Yield a temporary sibling of `path`; rename it over `path` only if the block succeeds.
+
+    A failure to write (read-only place, no space) is an InputError naming the path, and
+    leaves nothing behind."""
+    target = _target(path)
+    if _special(target):
+        yield target
+        return
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_outputs(outputs: dict[str, bytes]) -> None:
+    """Write several files as one step: all are staged first and renamed into place only
+    when every one was written, so a failure (e.g. an unwritable --out) changes none."""
+    staged: list[tuple[Path, Path]] = []
+    special: list[tuple[Path, bytes]] = []
+    try:
+        for path, data in outputs.items():
+            target = _target(path)
+            if _special(target):
+                special.append((target, data))
+                continue
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged.append((tmp, target))
+                tmp.write_bytes(data)
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
+        for tmp, target in staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _unwritable(target, exc) from None
+        for target, data in special:
+            try:
+                with open(target, "wb") as fh:
+                    fh.write(data)
+            except OSError as exc:
+                raise _unwritable(target, exc) from None
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def check_outputs(outputs: Iterable[str | os.PathLike[str] | None], inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse an output that is one of the inputs (it would be overwritten) or named twice."""
+    seen: dict[Path, str] = {}
+    input_files = [Path(p) for p in inputs]
+    for out in outputs:
+        if out is None:
+            continue
+        target = _target(out)
+        if _special(target):
+            continue
+        if target in seen:
+            raise InputError(f"{out}: given for two outputs ({seen[target]} and this one); give each its own file")
+        seen[target] = str(out)
+        if target.exists():
+            for f in input_files:
+                if f.exists() and os.path.samefile(target, f):
+                    raise InputError(f"{out}: is the input file {f}; writing there would destroy it")
 
 
 def write_jsonl_atomic(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:
@@ -120,5 +247,4 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Atomic counterpart of Path.write_bytes (plots, binary exports)."""
-    with _atomic(path) as tmp:
-        tmp.write_bytes(data)
+    write_outputs({os.fspath(path): data})

@@ -101,20 +101,7 @@ def render_score(report: dict[str, Any], fmt: str = "table") -> str:
         return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
     rows = _rows(report)
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        # What the other views print above the table, as leading key/value rows.
-        w.writerow(["signature", report["signature"]])
-        for name, h in report["headline"].items():
-            ci = h.get("ci")
-            w.writerow([f"headline {name} {h.get('scheme') or h.get('mode')} {h['average']} F1", _f(h["f1"]),
-                        "-" if not ci else f"[{100 * ci[0]:.2f}, {100 * ci[1]:.2f}]"])
-        w.writerow(["documents", report["n_docs"]])
-        for warning in report["warnings"]:
-            w.writerow(["warning", warning])
-        w.writerow(HEADER)
-        w.writerows(rows)
-        return buf.getvalue()
+        return _csv(report["signature"], HEADER, rows)
     notes = [f"Signature: {report['signature']}", _headline(report), f"Documents: {report['n_docs']}"]
     notes += [f"Warning: {w}" for w in report["warnings"]]
     if fmt == "markdown":
@@ -153,14 +140,20 @@ def render_agree(report: dict[str, Any], fmt: str = "table") -> str:
     return _tabular(report["signature"], header, rows, fmt)
 
 
+def _csv(signature: str, header: list[str], rows: list[list[str]]) -> str:
+    """One plain table, header first (as spreadsheets and `pandas.read_csv` expect); every row
+    carries the signature, so a row copied elsewhere still says what it is comparable with.
+    Warnings go to stderr and into the JSON."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*header, "signature"])
+    w.writerows([*r, signature] for r in rows)
+    return buf.getvalue()
+
+
 def _tabular(signature: str, header: list[str], rows: list[list[str]], fmt: str) -> str:
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["signature", signature])
-        w.writerow(header)
-        w.writerows(rows)
-        return buf.getvalue()
+        return _csv(signature, header, rows)
     if fmt == "markdown":
         return f"`{signature}`\n\n" + _md_table(rows, header) + "\n"
     if fmt == "table":

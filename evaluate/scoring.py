@@ -151,13 +151,13 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
     gold_ids: dict[str, int] = {}
     for i, doc_id in enumerate(gold.ids):
         if gold_ids.setdefault(doc_id, i) != i:
-            raise InputError(f"gold: document {doc_id!r} appears twice")
+            raise InputError(f"gold: document {doc_id!r} appears twice", {"gold": [doc_id]})
     new_doc = np.full(len(pred), -1, np.int64)
     seen: set[str] = set()
     extra: list[str] = []
     for i, doc_id in enumerate(pred.ids):
         if doc_id in seen:
-            raise InputError(f"predictions: document {doc_id!r} appears twice")
+            raise InputError(f"predictions: document {doc_id!r} appears twice", {"pred": [doc_id]})
         seen.add(doc_id)
         gi = gold_ids.get(doc_id)
         if gi is None:
@@ -166,7 +166,7 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
             new_doc[i] = gi
     if extra and not ignore_extra:
         shown = ", ".join(extra[:20]) + (f" … and {len(extra) - 20} more" if len(extra) > 20 else "")
-        raise InputError(f"predictions for {len(extra)} document(s) not in gold: {shown} (use --ignore-extra to skip them)")
+        raise InputError(f"predictions for {len(extra)} document(s) not in gold: {shown} (use --ignore-extra to skip them)", {"pred": extra})
     missing = [doc_id for doc_id in gold.ids if doc_id not in seen]
     remaps: dict[int, list[int]] = {}
     for i, gi in enumerate(new_doc.tolist()):
@@ -177,10 +177,14 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
         if p_text is not None and p_text != gold_text:
             mapping = arabic_norm.offset_map(p_text, gold_text) if norm == "arabic" else None
             if mapping is None:
-                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text" + (" (even after Arabic normalization)" if norm == "arabic" else ""))
+                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text" + (" (even after Arabic normalization)" if norm == "arabic" else ""),
+                                 {"pred": [gold.ids[gi]], "gold": [gold.ids[gi]]})
             remaps[gi] = mapping
         elif p_text is None and p_sha is not None and p_sha != _sha(gold_text):
-            raise InputError(f"document {gold.ids[gi]!r}: the prediction's text_sha256 differs from the SHA-256 of the gold text")
+            raise InputError(f"document {gold.ids[gi]!r}: the prediction's text_sha256 differs from the SHA-256 of the gold text",
+                             {"pred": [gold.ids[gi]], "gold": [gold.ids[gi]]})
+        if p_text is not None and p_sha is not None and p_sha != _sha(p_text):
+            raise InputError(f"document {gold.ids[gi]!r}: the prediction's text_sha256 is not the SHA-256 of its own text", {"pred": [gold.ids[gi]]})
     aligned = take_docs(pred, new_doc, len(gold), gold.ids, gold.texts)
     for gi, mapping in remaps.items():
         rows = np.flatnonzero(aligned.s_doc == gi)
@@ -188,7 +192,8 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
         over = rows[aligned.s_end[rows] >= len(m)]
         if len(over):
             r = int(over[0])
-            raise InputError(f"document {gold.ids[gi]!r}: predicted span {aligned.s_ids[r]!r} ends at {int(aligned.s_end[r])}, beyond the prediction's text")
+            raise InputError(f"document {gold.ids[gi]!r}: predicted span {aligned.s_ids[r]!r} ends at {int(aligned.s_end[r])}, beyond the prediction's text",
+                             {"pred": [gold.ids[gi]]})
         aligned.s_start[rows] = m[aligned.s_start[rows]]
         aligned.s_end[rows] = m[aligned.s_end[rows]]
     if len(aligned.s_doc):
@@ -197,7 +202,8 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
         if len(over):
             r = int(over[0])
             gi = int(aligned.s_doc[r])
-            raise InputError(f"document {gold.ids[gi]!r}: predicted span {aligned.s_ids[r]!r} ends at {int(aligned.s_end[r])}, beyond the gold text ({int(lengths[gi])} characters)")
+            raise InputError(f"document {gold.ids[gi]!r}: predicted span {aligned.s_ids[r]!r} ends at {int(aligned.s_end[r])}, beyond the gold text ({int(lengths[gi])} characters)",
+                             {"pred": [gold.ids[gi]], "gold": [gold.ids[gi]]})
     return aligned, missing, extra
 
 
@@ -552,7 +558,12 @@ def compare(
     """Each system against the first (the baseline): F1 differences with paired-bootstrap and AR p-values."""
     if len(systems) < 2:
         raise InputError("compare needs at least two prediction sets")
-    reports = {name: score(gold_docs, preds, gold_path=gold_path, n_boot=0, seed=seed, ignore_extra=ignore_extra, norm=norm) for name, preds in systems.items()}
+    reports = {}
+    for name, preds in systems.items():
+        try:
+            reports[name] = score(gold_docs, preds, gold_path=gold_path, n_boot=0, seed=seed, ignore_extra=ignore_extra, norm=norm)
+        except InputError as exc:  # say which system's predictions are at fault
+            raise InputError(f"{name}: {exc}", {f"pred:{name}" if k == "pred" else k: v for k, v in exc.documents.items()}) from None
     names = list(systems)
     mats = {}
     layout: bootstrap.Layout = {}
@@ -582,6 +593,10 @@ def compare(
     }
 
 
+def _ids(docs: list[Document] | Batch) -> list[str]:
+    return list(docs.ids) if isinstance(docs, Batch) else [d.id for d in docs]
+
+
 def agree(
     docs_a: list[Document],
     docs_b: list[Document],
@@ -598,6 +613,12 @@ def agree(
     annotator marks more is worth seeing. `path_a`, the file of the first annotation,
     names it in the signature (`ref:`) by its bytes' hash, as `score` names gold.
     """
+    ids_a, ids_b = _ids(docs_a), _ids(docs_b)
+    only = {name_a: [i for i in ids_a if i not in set(ids_b)], name_b: [i for i in ids_b if i not in set(ids_a)]}
+    if any(only.values()):
+        said = "; ".join(f"only in {name}: " + ", ".join(ids[:20]) + (f" … and {len(ids) - 20} more" if len(ids) > 20 else "")
+                         for name, ids in only.items() if ids)
+        raise InputError(f"agreement needs the same documents in both annotations ({said})", {k: v for k, v in only.items() if v})
     ab = score(docs_a, docs_b, gold_path=path_a, n_boot=n_boot, seed=seed)
     ba = score(docs_b, docs_a, n_boot=n_boot, seed=seed)
     layers: dict[str, Any] = {}

@@ -200,7 +200,10 @@ def check_record(
     broken_paths: set[tuple[Any, ...]] = set()
     for err in structural:
         p = list(err.absolute_path)
-        broken_paths.add(tuple(p[:2]))
+        # A span whose only fault is a label outside the schema is still a span (relations to it
+        # resolve): `--unknown-labels spurious` tolerates that one problem and nothing else.
+        if not (len(p) == 3 and p[0] == "spans" and p[2] == "label" and err.validator == "enum" and isinstance(err.instance, str)):
+            broken_paths.add(tuple(p[:2]))
         rule = {
             "required": "missing-field",
             "additionalProperties": "extra-field",
@@ -239,7 +242,10 @@ def check_record(
         start, end = s.get("start"), s.get("end")
         for name, value in (("start", start), ("end", end)):
             # JSON Schema counts 3.0 as an integer; an offset written so is still not an index.
-            if isinstance(value, float):
+            if isinstance(value, float) and value.is_integer() and abs(value) >= 2**63:
+                # The JSON parser hands integers beyond 64 bits over as floats.
+                add("out-of-range", f"{name} is too large for an offset (beyond 64-bit integers)", f"span {sid}", f"spans[{i}].{name}")
+            elif isinstance(value, float):
                 add("wrong-type", f"{name} {value!r} is written as a number with a fraction part; offsets are integers", f"span {sid}", f"spans[{i}].{name}")
         if type(start) is int and type(end) is int:
             if start < 0 or end < 0:
@@ -319,7 +325,7 @@ def check_record(
         for end_name, end_id, allowed in (("head", head, heads), ("tail", tail, tails)):
             if end_id not in span_labels:
                 add("missing-endpoint", f"{end_name} {end_id!r} is not a span id of this document", item, f"relations[{i}].{end_name}")
-            elif label in S.RELATIONS and span_labels[end_id] not in allowed:
+            elif label in S.RELATIONS and span_labels[end_id] in S.SPAN_LABELS and span_labels[end_id] not in allowed:
                 add(
                     "bad-relation-pair",
                     f"{label} needs a {end_name} labelled {'/'.join(allowed)}, but {end_id!r} is {span_labels[end_id]}",

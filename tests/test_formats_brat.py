@@ -72,6 +72,14 @@ def test_brat_bad_ann_names_file_and_line(tmp_path, ann, message):
     assert "d.ann:" in str(err.value)
 
 
+def test_brat_bytes_that_are_not_utf8_name_file_and_line(tmp_path):
+    (tmp_path / "d.txt").write_text("abc def ghi jkl", encoding="utf-8")
+    (tmp_path / "d.ann").write_bytes(b"T1\tGPE 0 3\tabc\nT2\tGPE 4 7\t\xff\n")
+    with pytest.raises(InputError, match="not valid UTF-8") as err:
+        brat.read_brat(tmp_path)
+    assert "d.ann:2" in str(err.value)
+
+
 @pytest.mark.parametrize("fmt", ["brat", "labelstudio", "inception", "spacy"])
 def test_cli_export_import_is_byte_identical(fmt, tmp_path):
     out = tmp_path / {"brat": "b", "inception": "i", "labelstudio": "t.json", "spacy": "d.spacy"}[fmt]

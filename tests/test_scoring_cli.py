@@ -55,13 +55,16 @@ def test_score_formats_errors_and_out(files):
     for fmt, needle in (("table", "Headline: spans strict micro F1 = 50.00"), ("markdown", "| spans | strict | micro |"), ("csv", "spans,strict,micro")):
         r = CliRunner().invoke(cli, ["score", "--gold", str(gold), "--pred", str(pred), "--format", fmt, "--n-boot", "0"])
         assert r.exit_code == 0 and needle in r.output, (fmt, r.output)
-    # CSV carries what the other views print above the table: headline, document count, warnings.
+    # CSV is one table, header first, every row carrying the signature.
     r = CliRunner().invoke(cli, ["score", "--gold", str(gold), "--pred", str(pred), "--format", "csv", "--n-boot", "20"])
     rows = list(csv.reader(io.StringIO(r.stdout)))
-    assert rows[0][0] == "signature" and rows[1][:2] == ["headline spans strict micro F1", "50.00"] and rows[1][2].startswith("[")
-    assert ["documents", "1"] in rows and any(row[0] == "warning" for row in rows)
+    assert rows[0][:3] == ["section", "scheme", "level"] and rows[0][-1] == "signature"
+    assert {len(row) for row in rows} == {len(rows[0])} and all(row[-1].startswith("ittifaq:v") for row in rows[1:])
     analyst = [row for row in rows if row[1] == "analyst"]
     assert [row[2] for row in analyst] == ["content_strict", "speaker_entity (recall; CI of R)"] and analyst[1][6] == "-"
+    import pandas
+
+    assert list(pandas.read_csv(io.StringIO(r.stdout)).columns)[-1] == "signature"
 
 
 def test_compare_and_agree(files):
@@ -72,14 +75,14 @@ def test_compare_and_agree(files):
     r = CliRunner().invoke(cli, ["agree", str(gold), str(gold), "--format", "json"])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout)
-    assert rep["layers"]["actors"]["strict"]["test->test"]["f1"] == 1.0
+    assert rep["layers"]["actors"]["strict"]["1:test->2:test"]["f1"] == 1.0
     # Every span scheme, as the signature says; the reference named by its file's hash; CIs on request.
     from ittifaq.evaluate.signature import gold_hash, parse_signature
 
     assert list(rep["layers"]["actors"]) == ["strict", "exact", "partial", "type", "clitic"]
     sig = parse_signature(rep["signature"])
     assert sig["ref"] == gold_hash([gold]) and sig["spans"] == "strict,exact,partial,type,clitic" and sig["boot"] == "1000"
-    assert rep["layers"]["actors"]["partial"]["test->test"]["ci"]["f1"] == [1.0, 1.0]
+    assert rep["layers"]["actors"]["partial"]["1:test->2:test"]["ci"]["f1"] == [1.0, 1.0]
     r = CliRunner().invoke(cli, ["agree", str(gold), str(gold), "--n-boot", "0"])
     assert r.exit_code == 0 and "F1 95% CI" in r.stdout and "boot:0" in r.stdout
 
@@ -103,6 +106,65 @@ def test_bad_input_is_a_clear_error_not_a_traceback(files, tmp_path):
     assert r.returncode == 2 and "zz" in r.stderr and "Traceback" not in r.stderr
     r = _run("score", "--gold", str(gold), "--pred", str(extra), "--ignore-extra", "--n-boot", "0")
     assert r.returncode == 0 and "no prediction" in r.stderr
+
+
+def test_bad_bytes_and_bad_hashes_name_file_and_line(files, tmp_path):
+    gold, pred, _ = files
+    bad = tmp_path / "bad_utf8.jsonl"
+    bad.write_bytes(pred.read_bytes() + b'{"id": "d2", "spans": [], "relations": [], "title": "\xff"}\n')
+    r = _run("score", "--gold", str(gold), "--pred", str(bad))
+    assert r.returncode == 2 and f"{bad}:2" in r.stderr and "UTF-8" in r.stderr and "Traceback" not in r.stderr
+    sha = tmp_path / "sha.jsonl"
+    rec = _rec("d1", [], gold=False)
+    rec["text_sha256"] = "0" * 64  # the text matches gold, its hash does not
+    sha.write_bytes(orjson.dumps(rec) + b"\n")
+    r = _run("score", "--gold", str(gold), "--pred", str(sha))
+    assert r.returncode == 2 and "text_sha256" in r.stderr and f"{sha}:1" in r.stderr
+
+
+def test_outputs_never_destroy_inputs_and_fail_together(files, tmp_path):
+    gold, pred, _ = files
+    before = gold.read_bytes()
+    r = _run("score", "--gold", str(gold), "--pred", str(pred), "--out", str(gold))
+    assert r.returncode == 2 and "input file" in r.stderr and gold.read_bytes() == before
+    r = _run("score", "--gold", str(gold), "--pred", str(pred), "--out", str(tmp_path / "x"), "--errors", str(tmp_path / "x"))
+    assert r.returncode == 2 and "two outputs" in r.stderr
+    # An unwritable --out: a clean error, and the --errors file written in the same run is left as it was.
+    errors = tmp_path / "errors.jsonl"
+    errors.write_text("KNOWN\n", encoding="utf-8")
+    blocked = tmp_path / "a_file"
+    blocked.write_text("", encoding="utf-8")
+    r = _run("score", "--gold", str(gold), "--pred", str(pred), "--n-boot", "0", "--errors", str(errors), "--out", str(blocked / "r.txt"))
+    assert r.returncode == 2 and "cannot write" in r.stderr and "Traceback" not in r.stderr
+    assert errors.read_text(encoding="utf-8") == "KNOWN\n" and not list(tmp_path.glob(".*tmp-*"))
+    # A symbolic link is written through (the link stays); a special file is written in place.
+    target, link = tmp_path / "report.txt", tmp_path / "link.txt"
+    link.symlink_to(target.name)
+    r = _run("score", "--gold", str(gold), "--pred", str(pred), "--n-boot", "0", "--out", str(link))
+    assert r.returncode == 0 and link.is_symlink() and target.read_text(encoding="utf-8").startswith("Signature: ")
+    r = _run("score", "--gold", str(gold), "--pred", str(pred), "--n-boot", "0", "--out", "/dev/stdout")
+    assert r.returncode == 0 and r.stdout.startswith("Signature: ")
+
+
+def test_unknown_label_endpoint_is_read_alike_by_both_readers(files, tmp_path):
+    gold, _, _ = files
+    rec = _rec("d1", [_span("a", "مصر", gold=False), _span("b", "الأردن", label="LOC", gold=False)], gold=False)
+    rec["relations"] = [{"id": "R1", "label": "affiliation", "head": "b", "tail": "a"}]
+    lf, crlf = tmp_path / "lf.jsonl", tmp_path / "crlf.jsonl"  # a CR sends the file to the full validator
+    lf.write_bytes(orjson.dumps(rec) + b"\n")
+    crlf.write_bytes(orjson.dumps(rec) + b"\r\n")
+    outs = [_run("score", "--gold", str(gold), "--pred", str(f), "--unknown-labels", "spurious", "--n-boot", "0", "--format", "json") for f in (lf, crlf)]
+    assert [o.returncode for o in outs] == [0, 0] and outs[0].stdout == outs[1].stdout
+    r = _run("score", "--gold", str(gold), "--pred", str(crlf))
+    assert r.returncode == 2 and "--unknown-labels spurious" in r.stderr
+
+
+def test_agree_needs_the_same_documents(files, tmp_path):
+    gold, _, _ = files
+    more = tmp_path / "more.jsonl"
+    more.write_bytes(gold.read_bytes() + orjson.dumps(_rec("d2", [])) + b"\n")
+    r = _run("agree", str(gold), str(more))
+    assert r.returncode == 2 and "only in more: d2" in r.stderr and f"{more}:2" in r.stderr and "--ignore-extra" not in r.stderr
 
 
 def test_score_does_not_import_heavy_libraries(files):

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ittifaq.evaluate.validation import check_record, validate_paths
 
 
@@ -139,6 +141,12 @@ def test_gold_marks_a_mention_once(gold_record):
     assert len(problems) == 1 and "again" in problems[0].message and problems[0].item_id == "span again"
     pred = {"id": gold_record["id"], "spans": [dict(s, entity=None) for s in gold_record["spans"]], "relations": []}
     assert "duplicate-span" not in {p.rule for p in check_record(pred, predictions=True)}  # counted once by the scorer
+
+
+def test_an_offset_beyond_64_bits_is_out_of_range_not_a_fraction(gold_record):
+    gold_record["spans"][0]["end"] = orjson.loads(b"1180591620717411303424")  # 2**70: the parser gives a float
+    problems = [p for p in check_record(gold_record) if p.field == "spans[0].end"]
+    assert [p.rule for p in problems] == ["out-of-range"] and "64-bit" in problems[0].message
 
 
 def test_duplicate_ids_and_inverted_offsets(gold_record):

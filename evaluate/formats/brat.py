@@ -149,7 +149,7 @@ def _parse_ann(doc: Document, path: Path) -> None:
     notes: dict[str, dict[str, str]] = {}
     corefs: list[list[str]] = []
     attrs: list[tuple[str, str, str, int]] = []
-    raw = path.read_bytes().decode("utf-8")
+    raw = _utf8(path)
     for lineno, line in enumerate(raw.split("\n"), start=1):
         if not line.strip():
             continue
@@ -219,6 +219,16 @@ def _parse_ann(doc: Document, path: Path) -> None:
         doc.relations.append(Relation(id=rid, label=label, head=by_bid[head].id, tail=by_bid[tail].id))
 
 
+def _utf8(path: Path) -> str:
+    """A brat file's text; bytes that are not UTF-8 are an error naming the file and line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{path}:{line}: not valid UTF-8 ({exc.reason} at byte {exc.start}); brat files are UTF-8") from None
+
+
 def read_brat(in_dir: str | os.PathLike[str]) -> list[Document]:
     """Read a brat collection written by `write_brat` or annotated in brat."""
     root = Path(in_dir)
@@ -246,7 +256,7 @@ def read_brat(in_dir: str | os.PathLike[str]) -> list[Document]:
         txt, ann = root / f"{doc_id}.txt", root / f"{doc_id}.ann"
         if not txt.exists():
             raise InputError(f"{txt}: missing (listed in {MANIFEST} or beside {ann.name})")
-        doc = Document(id=doc_id, text=txt.read_bytes().decode("utf-8"))
+        doc = Document(id=doc_id, text=_utf8(txt))
         apply_metadata(doc, {k: v for k, v in meta.get(doc_id, {}).items() if k != "id"}, str(manifest))
         if ann.exists():
             _parse_ann(doc, ann)
