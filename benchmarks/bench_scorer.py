@@ -112,6 +112,16 @@ def timed(fn, *args, **kw) -> tuple[float, object]:  # noqa: ANN001
     return time.perf_counter() - t, out
 
 
+def traced_peak(fn, *args, **kw) -> float:  # noqa: ANN001
+    """Peak MiB that Python allocates while fn runs (tracemalloc; the inputs already exist)."""
+    tracemalloc.start()
+    try:
+        fn(*args, **kw)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def best(k: int, fn, *args, **kw) -> tuple[float, object]:  # noqa: ANN001
     """Best of k runs: the least disturbed by other work on the machine."""
     runs = [timed(fn, *args, **kw) for _ in range(k)]
@@ -223,11 +233,13 @@ def main() -> None:
         fast = min(t_seq, t_ner)
         print(f"ratio vs the faster peer: {fast / t_cols:.1f}x (columns), {fast / t_ours:.1f}x (Documents)")
 
-    tracemalloc.start()
-    score(gd, pd, n_boot=0)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"peak memory of in-memory scoring ({small} docs, tracemalloc): {peak / 2**20:.1f} MiB")
+    peak = traced_peak(score, gd, pd, n_boot=0)
+    peak_cols = traced_peak(score, gb, pb, n_boot=0)
+    line = f"peak memory of in-memory scoring ({small} docs, tracemalloc, inputs excluded): ittifaq {peak_cols:.1f} MiB (columns), {peak:.1f} MiB (Documents)"
+    if not args.skip_peers:
+        line += (f"; seqeval {traced_peak(classification_report, gt, pt, mode='strict', scheme=IOB2, output_dict=True, zero_division=0):.1f} MiB"
+                 f"; nervaluate {traced_peak(lambda: Evaluator(gt, pt, tags=list(LABELS), loader='list').evaluate()):.1f} MiB")
+    print(line)
 
     t_plain, _ = best(3, score, gd, pd, n_boot=0)
     t_boot, _ = best(3, score, gd, pd, n_boot=1000)

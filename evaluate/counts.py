@@ -95,8 +95,9 @@ class DocCounts:
     relations: dict[str, np.ndarray]  # mode -> [n, R, 3]
     attributes: np.ndarray  # [n, A, 2]: correct, total
     quote_tokens: np.ndarray  # [n, 3]: overlap, predicted, gold
-    analyst: np.ndarray  # [n, 5]: gold, gold found, pred, pred correct, speaker found/gold below
-    analyst_speaker: np.ndarray  # [n, 2]: found, gold
+    analyst: np.ndarray  # [n, 4]: gold, gold found, pred, pred correct (analyst quotes, strict)
+    analyst_tokens: np.ndarray  # [n, 3]: overlap, predicted, gold tokens of analyst quotes
+    analyst_relations: np.ndarray  # [n, 2, 4]: (cue strict, speaker entity) x (pred correct, pred, gold found, gold)
     span_duplicates: np.ndarray  # [n]
     relation_duplicates: np.ndarray  # [n]
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -112,7 +113,8 @@ class DocCounts:
         out["attributes"] = self.attributes
         out["quotes.tokens"] = self.quote_tokens
         out["quotes.analyst"] = self.analyst
-        out["quotes.analyst_speaker"] = self.analyst_speaker
+        out["quotes.analyst_tokens"] = self.analyst_tokens
+        out["quotes.analyst_relations"] = self.analyst_relations
         return out
 
 
@@ -258,8 +260,9 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[i] == values
 
 
-def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per (doc, label) [tp, pred, gold] of two key sets (duplicates within a side count once)."""
+def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.ndarray, RelRows]:
+    """Per (doc, label) [tp, pred, gold] of two key sets (duplicates within a side count once),
+    and which rows stood for each distinct key and which of those were hit."""
     gi, pi = _distinct(g_key), _distinct(p_key)
     gu, pu = g_key[gi], p_key[pi]
     g_doc, g_lab = g_doc[gi], g_lab[gi]
@@ -271,7 +274,35 @@ def _set_counts(g_doc, g_lab, g_key, p_doc, p_lab, p_key, n_docs) -> tuple[np.nd
     out[:, :, 0] = np.bincount(p_doc[p_hit] * nr + p_lab[p_hit], minlength=n_docs * nr).reshape(n_docs, nr)
     out[:, :, 1] = np.bincount(p_doc * nr + p_lab, minlength=n_docs * nr).reshape(n_docs, nr)
     out[:, :, 2] = np.bincount(g_doc * nr + g_lab, minlength=n_docs * nr).reshape(n_docs, nr)
-    return out, pi[p_hit], gi[g_hit]
+    return out, RelRows(pred=pi, pred_hit=pi[p_hit], gold=gi, gold_hit=gi[g_hit])
+
+
+@dataclass(slots=True)
+class RelRows:
+    """Relation rows standing for each distinct key of a mode, and those that were hit."""
+
+    pred: np.ndarray
+    pred_hit: np.ndarray
+    gold: np.ndarray
+    gold_hit: np.ndarray
+
+
+def _token_overlap(texts: list[str | None], G: SpanTable, P: SpanTable, g_sel: np.ndarray, p_sel: np.ndarray, n_docs: int) -> np.ndarray:
+    """[n, 3] tokens in both, in the predicted and in the gold selected spans, per document
+    (overlapping spans of a side are merged first, so no token counts twice)."""
+    out = np.zeros((n_docs, 3), np.int64)
+    by_doc_g: dict[int, list[tuple[int, int]]] = {}
+    by_doc_p: dict[int, list[tuple[int, int]]] = {}
+    for i in np.flatnonzero(g_sel).tolist():
+        by_doc_g.setdefault(int(G.doc[i]), []).append((int(G.start[i]), int(G.end[i])))
+    for i in np.flatnonzero(p_sel).tolist():
+        by_doc_p.setdefault(int(P.doc[i]), []).append((int(P.start[i]), int(P.end[i])))
+    for d in set(by_doc_g) | set(by_doc_p):
+        text = texts[d] or ""
+        gi_ = _merge(by_doc_g.get(d, []))
+        pi_ = _merge(by_doc_p.get(d, []))
+        out[d] = (_token_count(text, _intersect(gi_, pi_)), _token_count(text, pi_), _token_count(text, gi_))
+    return out
 
 
 def _rel_keys(rels: RelTable, spans: SpanTable) -> tuple[np.ndarray, ...]:
@@ -334,7 +365,8 @@ def concat_counts(parts: list[DocCounts]) -> DocCounts:
         attributes=cat(lambda c: c.attributes),
         quote_tokens=cat(lambda c: c.quote_tokens),
         analyst=cat(lambda c: c.analyst),
-        analyst_speaker=cat(lambda c: c.analyst_speaker),
+        analyst_tokens=cat(lambda c: c.analyst_tokens),
+        analyst_relations=cat(lambda c: c.analyst_relations),
         span_duplicates=cat(lambda c: c.span_duplicates),
         relation_duplicates=cat(lambda c: c.relation_duplicates),
         errors=[e for c in parts for e in c.errors],
@@ -433,9 +465,9 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     sid_g, sid_p = _pair_keys([G.doc, G.start, G.end, G.label], [P.doc, P.start, P.end, P.label], dense=True)
     bid_g, bid_p = _pair_keys([G.doc, G.start, G.end], [P.doc, P.start, P.end], dense=True)
     gk, pk = _pair_keys([GR.label, sid_g[GR.head], sid_g[GR.tail]], [PR.label, sid_p[PR.head], sid_p[PR.tail]])
-    relations["strict"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
+    relations["strict"], strict_sets = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
     gk, pk = _pair_keys([GR.label, bid_g[GR.head], bid_g[GR.tail]], [PR.label, bid_p[PR.head], bid_p[PR.tail]])
-    relations["boundaries"], _, _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
+    relations["boundaries"], _ = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
 
     # relaxed: same relation label, heads overlap, tails overlap; optimal one-to-one.
     n_pairs_key = np.int64(len(P) + 1)
@@ -489,8 +521,7 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     tail_gold = pred_to_gold[PR.tail] if len(PR.tail) else PR.tail
     p_cluster = np.where(tail_gold >= 0, g_cluster[np.maximum(tail_gold, 0)] if len(G) else -1, n_ent + len(G) + PR.tail)
     gk, pk = _pair_keys([GR.label, sid_g[GR.head], g_cluster[GR.tail]], [PR.label, sid_p[PR.head], p_cluster])
-    relations["entity"], _, ent_g_hit = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
-    ent_found = _member(gk, gk[ent_g_hit])  # gk[ent_g_hit] is in increasing order
+    relations["entity"], entity_sets = _set_counts(GR.doc, GR.label, gk, PR.doc, PR.label, pk, n_docs)
 
     # Attributes on strictly matched spans.
     ch = chosen_by["strict"] & same_b & same_l
@@ -503,25 +534,15 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
         attributes[:, j, 0] = np.bincount(G.doc[mg[hit]], minlength=n_docs)
         attributes[:, j, 1] = np.bincount(G.doc[mg[sel]], minlength=n_docs)
 
-    # Quotes: token overlap of quoted content, and the analyst subset.
-    quote_tokens = np.zeros((n_docs, 3), np.int64)
-    gq = np.flatnonzero(G.label == QUOTE)
-    pq = np.flatnonzero(P.label == QUOTE)
-    by_doc_g: dict[int, list[tuple[int, int]]] = {}
-    by_doc_p: dict[int, list[tuple[int, int]]] = {}
-    for i in gq:
-        by_doc_g.setdefault(int(G.doc[i]), []).append((int(G.start[i]), int(G.end[i])))
-    for i in pq:
-        by_doc_p.setdefault(int(P.doc[i]), []).append((int(P.start[i]), int(P.end[i])))
-    for d in set(by_doc_g) | set(by_doc_p):
-        text = texts[d] or ""
-        gi_ = _merge(by_doc_g.get(d, []))
-        pi_ = _merge(by_doc_p.get(d, []))
-        quote_tokens[d] = (_token_count(text, _intersect(gi_, pi_)), _token_count(text, pi_), _token_count(text, gi_))
+    # Quotes: token overlap of quoted content, and the analyst subset (quotes whose source_role
+    # is analyst; on the predicted side, as predicted) scored the same ways apart.
     role = ATTR_NAMES.index("source_role")
     analyst_code = ATTRIBUTES["source_role"][1].index("analyst")
-    g_an = (G.label == QUOTE) & (G.attrs[:, role] == analyst_code)
-    p_an = (P.label == QUOTE) & (P.attrs[:, role] == analyst_code)
+    g_quote, p_quote = G.label == QUOTE, P.label == QUOTE
+    g_an = g_quote & (G.attrs[:, role] == analyst_code)
+    p_an = p_quote & (P.attrs[:, role] == analyst_code)
+    quote_tokens = _token_overlap(texts, G, P, g_quote, p_quote, n_docs)
+    analyst_tokens = _token_overlap(texts, G, P, g_an, p_an, n_docs)
     found = np.zeros(len(G), bool)
     found[mg] = True
     p_ok = np.zeros(len(P), bool)
@@ -535,10 +556,23 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
         ],
         axis=1,
     )
-    spk = (GR.label == REL_ID["speaker"]) & g_an[GR.head] if len(GR.doc) else np.zeros(0, bool)
-    analyst_speaker = np.stack(
-        [np.bincount(GR.doc[spk & ent_found], minlength=n_docs), np.bincount(GR.doc[spk], minlength=n_docs)], axis=1
-    )
+
+    # As for content: a predicted analyst item is correct when it is right and its gold quote is an
+    # analyst's; a gold analyst item is found when a prediction gets it, whatever role it gave.
+    head_is_gold_analyst = np.zeros(len(P), bool)
+    head_is_gold_analyst[p[strict_pairs]] = g_an[g[strict_pairs]]
+
+    def analyst_relation(label: str, rows: RelRows) -> np.ndarray:
+        """[n, 4] pred correct, pred, gold found, gold: relations of `label` headed by an analyst quote."""
+        g_sel = (GR.label == REL_ID[label]) & g_an[GR.head]
+        p_sel = (PR.label == REL_ID[label]) & p_an[PR.head]
+        p_ok = p_sel & head_is_gold_analyst[PR.head]
+        return np.stack([np.bincount(PR.doc[rows.pred_hit[p_ok[rows.pred_hit]]], minlength=n_docs),
+                         np.bincount(PR.doc[rows.pred[p_sel[rows.pred]]], minlength=n_docs),
+                         np.bincount(GR.doc[rows.gold_hit[g_sel[rows.gold_hit]]], minlength=n_docs),
+                         np.bincount(GR.doc[rows.gold[g_sel[rows.gold]]], minlength=n_docs)], axis=1)
+
+    analyst_relations = np.stack([analyst_relation("cue", strict_sets), analyst_relation("speaker", entity_sets)], axis=1)
 
     counts = DocCounts(
         n_docs=n_docs,
@@ -547,7 +581,8 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
         attributes=attributes,
         quote_tokens=quote_tokens,
         analyst=analyst,
-        analyst_speaker=analyst_speaker,
+        analyst_tokens=analyst_tokens,
+        analyst_relations=analyst_relations,
         span_duplicates=P.n_duplicates,
         relation_duplicates=PR.n_duplicates,
     )

@@ -105,10 +105,11 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
     out[("quotes", "content_tokens")] = prf(t[..., 0], t[..., 1], t[..., 0], t[..., 2])
     an = sums["quotes.analyst"]
     out[("quotes", "analyst", "content_strict")] = prf(an[..., 3], an[..., 2], an[..., 1], an[..., 0])
-    sp = sums["quotes.analyst_speaker"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rec = np.where(sp[..., 1] > 0, sp[..., 0] / np.where(sp[..., 1] > 0, sp[..., 1], 1), np.nan)
-    out[("quotes", "analyst", "speaker_entity")] = {"r": rec}
+    at = sums["quotes.analyst_tokens"]
+    out[("quotes", "analyst", "content_tokens")] = prf(at[..., 0], at[..., 1], at[..., 0], at[..., 2])
+    ar = sums["quotes.analyst_relations"]
+    for k, name in enumerate(("cue", "speaker_entity")):
+        out[("quotes", "analyst", name)] = prf(ar[..., k, 0], ar[..., k, 1], ar[..., k, 2], ar[..., k, 3])
     return out
 
 

@@ -49,12 +49,9 @@ def _rows(report: dict[str, Any]) -> list[list[str]]:
     for name in ("content_strict", "content_tokens", "cue", "speaker_strict", "speaker_entity"):
         fig = q[name]
         rows.append(["quotes", name, "", "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-    for name in ("content_strict", "speaker_entity"):
+    for name in ("content_strict", "content_tokens", "cue", "speaker_entity"):
         fig = q["analyst"][name]
-        if name == "speaker_entity":  # recall only (see scoring): its interval is recall's, and the row says so
-            rows.append(["quotes", "analyst", name + " (recall; CI of R)", "", _f(fig["p"]), _f(fig["r"]), "-", _ci(fig, "r"), _counts(fig)])
-        else:
-            rows.append(["quotes", "analyst", name, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+        rows.append(["quotes", "analyst", name, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
     return rows
 
 

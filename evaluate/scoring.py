@@ -19,8 +19,8 @@ Stable JSON keys of `ScoreReport.to_dict()` (documented in the README):
     relations.<mode>.{micro,macro,per_label.<LABEL>}.{p,r,f1,ci,counts,flags}   mode: strict boundaries relaxed entity
     attributes.<name>.{accuracy,correct,total,ci}
     quotes.{content_strict,content_tokens,cue,speaker_strict,speaker_entity}.{p,r,f1,...}
-    quotes.analyst.{n_gold,content_strict,speaker_entity}
-    duplicates.{spans,relations,documents}, missing_predictions, ignored_extra, warnings
+    quotes.analyst.n_gold, quotes.analyst.{content_strict,content_tokens,cue,speaker_entity}.{p,r,f1,...}
+    duplicates.{spans,relations}, missing_predictions, ignored_extra, warnings
 """
 
 from __future__ import annotations
@@ -336,7 +336,8 @@ def build_sections(
 
     t = total["quotes.tokens"][0].astype(int)
     an = total["quotes.analyst"][0].astype(int)
-    sp = total["quotes.analyst_speaker"][0].astype(int)
+    at = total["quotes.analyst_tokens"][0].astype(int)
+    ar = total["quotes.analyst_relations"][0].astype(int)
     quotes = {
         "content_strict": spans["strict"]["per_label"]["QUOTE"],
         "content_tokens": _fig(
@@ -352,10 +353,18 @@ def build_sections(
                 point[("quotes", "analyst", "content_strict")], bt(("quotes", "analyst", "content_strict")),
                 {"gold": int(an[0]), "gold_found": int(an[1]), "pred": int(an[2]), "pred_correct": int(an[3])}, _flags(int(an[0]), int(an[2])),
             ),
-            "speaker_entity": _fig(
-                point[("quotes", "analyst", "speaker_entity")], bt(("quotes", "analyst", "speaker_entity")),
-                {"gold": int(sp[1]), "found": int(sp[0])}, _flags(int(sp[1]), 1),
+            "content_tokens": _fig(
+                point[("quotes", "analyst", "content_tokens")], bt(("quotes", "analyst", "content_tokens")),
+                {"overlap_tokens": int(at[0]), "pred_tokens": int(at[1]), "gold_tokens": int(at[2])}, _flags(int(at[2]), int(at[1])),
             ),
+            **{
+                name: _fig(
+                    point[("quotes", "analyst", name)], bt(("quotes", "analyst", name)),
+                    {"pred_correct": int(ar[k, 0]), "pred": int(ar[k, 1]), "gold_found": int(ar[k, 2]), "gold": int(ar[k, 3])},
+                    _flags(int(ar[k, 3]), int(ar[k, 1])),
+                )
+                for k, name in enumerate(("cue", "speaker_entity"))
+            },
         },
     }
     return spans, relations, attributes, quotes, macro

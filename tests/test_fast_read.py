@@ -303,3 +303,13 @@ def test_documents_converted_in_chunks_equal_one_pass(monkeypatch):
     _same(chunked, whole_pred)
     assert list(chunked.unknown_labels.values()) == ["NOT_A_LABEL"]
     assert (chunked.s_entity[chunked.s_entity >= 0] < len(chunked.s_doc)).all()
+
+
+def test_repeated_gold_spans_are_found_with_small_and_huge_offsets():
+    from ittifaq.evaluate.fast_read import _no_repeated_spans
+
+    doc, label = np.array([0, 0, 1]), np.array([0, 0, 0])
+    for scale in (1, 2**40):  # 2**40: the one-key form would overflow; columns are compared instead
+        start, end = np.array([0, 0, 0]) * scale, np.array([3, 3, 3]) * scale
+        assert not _no_repeated_spans(doc, start, end, label)
+        assert _no_repeated_spans(doc, start, end, np.array([0, 1, 0]))

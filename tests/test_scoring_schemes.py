@@ -152,6 +152,42 @@ def test_attributes_and_quotes():
     assert q["analyst"]["n_gold"] == 0
 
 
+def test_analyst_subset_scored_apart_on_content_tokens_cue_and_speaker():
+    # Hand-worked. Gold: an analyst quote (speaker S, cue C) and an official's quote (speaker O, cue D).
+    # The system finds both quotes exactly but calls both analysts'; it gets the analyst's cue, names
+    # her by another mention of her entity, and cuts the official's quote one word short.
+    words = "قال سمير إن الاتفاق صامد وأضاف هو إن الحوار مستمر طويلا".split()
+    text = " ".join(words)
+    at = {w: text.index(w) for w in ("قال", "سمير", "الاتفاق", "وأضاف", "هو", "الحوار")}
+    q1 = (at["الاتفاق"], at["الاتفاق"] + len("الاتفاق صامد"))
+    q2 = (at["الحوار"], len(text))
+
+    def sp(sid, a, b, label, entity=None, **attrs):
+        return span(sid, a, b, label, entity, text=text, **attrs)
+
+    gold = doc("d", [
+        sp("C", at["قال"], at["قال"] + 3, "CUE"), sp("S", at["سمير"], at["سمير"] + 4, "PER", "E1"),
+        sp("Q1", *q1, "QUOTE", quote_kind="indirect", source_role="analyst"),
+        sp("D", at["وأضاف"] + 1, at["وأضاف"] + 5, "CUE"), sp("O", at["هو"], at["هو"] + 2, "PER", "E1"),
+        sp("Q2", *q2, "QUOTE", quote_kind="indirect", source_role="official"),
+    ], [("cue", "Q1", "C"), ("speaker", "Q1", "S"), ("cue", "Q2", "D"), ("speaker", "Q2", "O")], text=text)
+    pred = doc("d", [
+        sp("c", at["قال"], at["قال"] + 3, "CUE"), sp("o", at["هو"], at["هو"] + 2, "PER"),
+        sp("q1", *q1, "QUOTE", quote_kind="indirect", source_role="analyst"),
+        sp("q2", q2[0], q2[1] - len(" طويلا"), "QUOTE", quote_kind="indirect", source_role="analyst"),
+    ], [("cue", "q1", "c"), ("speaker", "q1", "o")], text=text)
+    an = _report([gold], [pred])["quotes"]["analyst"]
+    assert an["n_gold"] == 1
+    # Content: two predicted analyst quotes, one right and an analyst's in gold; the one gold analyst quote found.
+    assert (an["content_strict"]["p"], an["content_strict"]["r"]) == (0.5, 1.0)
+    # Tokens: predicted analyst quotes cover الاتفاق صامد + الحوار مستمر (4 tokens), gold analyst ones 2, shared 2.
+    assert an["content_tokens"]["counts"] == {"overlap_tokens": 2, "pred_tokens": 4, "gold_tokens": 2}
+    assert an["cue"]["counts"] == {"pred_correct": 1, "pred": 1, "gold_found": 1, "gold": 1}
+    # Speaker by entity: o is a mention of E1, Samir's entity, so the analyst's speaker is right.
+    assert an["speaker_entity"]["counts"] == {"pred_correct": 1, "pred": 1, "gold_found": 1, "gold": 1}
+    assert an["speaker_entity"]["f1"] == 1.0
+
+
 def test_duplicates_counted_once_and_reported():
     g = spans_doc("d", [(0, 5, "PER"), (10, 15, "ORG")])
     p = doc("d", [span("a", 0, 5, "PER"), span("b", 0, 5, "PER"), span("c", 10, 15, "ORG")],
