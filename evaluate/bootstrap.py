@@ -132,39 +132,49 @@ def percentile_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float
     return percentile_cis(np.asarray(values, np.float64)[:, None], level)[0]
 
 
-Stat = Callable[[np.ndarray], np.ndarray]
+#: [batch, columns] summed counts -> [batch, k] statistics (k figures computed together).
+Stats = Callable[[np.ndarray], np.ndarray]
 
 
-def paired_bootstrap(da: np.ndarray, db: np.ndarray, stat: Stat, n_boot: int, seed: int) -> dict[str, float | list[float] | None]:
-    """Paired bootstrap test of stat(A) - stat(B) (sacreBLEU: differences centred on their mean under H0)."""
-    observed = float(stat(da.sum(0)[None])[0] - stat(db.sum(0)[None])[0])
+def paired_bootstrap(da: np.ndarray, db: np.ndarray, stats: Stats, n_boot: int, seed: int) -> list[dict[str, float | list[float] | None]]:
+    """Paired bootstrap test of each statistic's stats(A) - stats(B) (sacreBLEU: differences
+    centred on their mean under H0). The resamples are drawn once for all the statistics."""
+    observed = stats(da.sum(0)[None])[0] - stats(db.sum(0)[None])[0]
     sa, sb = resampled_sums([da, db], n_boot, seed)
-    diffs = stat(sa) - stat(sb)
-    diffs = diffs[~np.isnan(diffs)]
-    if np.isnan(observed) or len(diffs) == 0:
-        return {"diff": None, "p": None, "ci": None}
-    null = np.abs(diffs - diffs.mean())
-    p = (int(np.sum(null >= abs(observed))) + 1) / (len(diffs) + 1)
-    ci = percentile_ci(diffs)
-    return {"diff": observed, "p": p, "ci": list(ci) if ci else None}
+    all_diffs = stats(sa) - stats(sb)
+    out: list[dict[str, float | list[float] | None]] = []
+    for j, obs in enumerate(observed.tolist()):
+        diffs = all_diffs[:, j]
+        diffs = diffs[~np.isnan(diffs)]
+        if np.isnan(obs) or len(diffs) == 0:
+            out.append({"diff": None, "p": None, "ci": None})
+            continue
+        null = np.abs(diffs - diffs.mean())
+        p = (int(np.sum(null >= abs(obs))) + 1) / (len(diffs) + 1)
+        ci = percentile_ci(diffs)
+        out.append({"diff": obs, "p": p, "ci": list(ci) if ci else None})
+    return out
 
 
-def approximate_randomization(da: np.ndarray, db: np.ndarray, stat: Stat, n_trials: int, seed: int) -> float | None:
-    """Approximate randomization: swap each document's outputs between systems with probability 1/2."""
-    observed = float(stat(da.sum(0)[None])[0] - stat(db.sum(0)[None])[0])
-    if np.isnan(observed) or n_trials == 0:
-        return None
+def approximate_randomization(da: np.ndarray, db: np.ndarray, stats: Stats, n_trials: int, seed: int) -> list[float | None]:
+    """Approximate randomization: swap each document's outputs between systems with probability 1/2;
+    the same swaps for every statistic."""
+    observed = stats(da.sum(0)[None])[0] - stats(db.sum(0)[None])[0]
+    k = len(observed)
+    if n_trials == 0:
+        return [None] * k
     rng = np.random.default_rng(seed)
     n = da.shape[0]
     delta = db - da
     ta, tb = da.sum(0), db.sum(0)
-    hits, total = 0, 0
+    hits, total = np.zeros(k, np.int64), np.zeros(k, np.int64)
     for lo in range(0, n_trials, CHUNK):
         b = min(CHUNK, n_trials - lo)
         swap = (rng.random((b, n)) < 0.5).astype(np.float64)
         moved = swap @ delta
-        diffs = stat(ta + moved) - stat(tb - moved)
+        diffs = stats(ta + moved) - stats(tb - moved)
         ok = ~np.isnan(diffs)
-        hits += int(np.sum(np.abs(diffs[ok]) >= abs(observed) - 1e-12))
-        total += int(ok.sum())
-    return (hits + 1) / (total + 1)
+        with np.errstate(invalid="ignore"):
+            hits += (ok & (np.abs(diffs) >= np.abs(observed) - 1e-12)).sum(0)
+        total += ok.sum(0)
+    return [None if np.isnan(obs) else (int(h) + 1) / (int(t) + 1) for obs, h, t in zip(observed.tolist(), hits, total, strict=True)]

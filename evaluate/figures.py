@@ -113,18 +113,4 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
     return out
 
 
-def one(sums: dict[str, np.ndarray], key: tuple[str, ...], macro: dict[str, list[str]]) -> dict[str, np.ndarray]:
-    """A single span or relation micro/macro figure, computing only what it needs (for significance tests)."""
-    section, name, level = key
-    if section == "spans":
-        g, p = sums[f"spans.{name}.gold"], sums[f"spans.{name}.pred"]
-        if level == "micro":
-            return span_prf(g.sum(-2), p.sum(-2))
-        return _macro([span_prf(g[..., SPAN_LABELS.index(x), :], p[..., SPAN_LABELS.index(x), :]) for x in macro[f"spans.{name}"]], g.shape[:-2])
-    c = sums[f"relations.{name}"]
-    if level == "micro":
-        return rel_prf(c.sum(-2))
-    return _macro([rel_prf(c[..., RELATION_LABELS.index(x), :]) for x in macro[f"relations.{name}"]], c.shape[:-2])
-
-
-__all__ = ["one", "UNKNOWN", "compute", "macro_labels", "prf", "rel_prf", "span_prf"]
+__all__ = ["UNKNOWN", "compute", "macro_labels", "prf", "rel_prf", "span_prf"]

@@ -55,6 +55,29 @@ def test_clearly_better_system_is_significant(data):
     assert row["p_ar"] == pytest.approx(1 / 201, abs=1e-9)
 
 
+def test_tests_of_many_figures_equal_tests_of_each_alone(data):
+    """compare draws its resamples and swaps once for all figures: each figure's p-values and
+    interval are those of testing it alone with the same seed (checked against a direct loop)."""
+    gd, pd = data
+    rep = compare(gd, {"weak": pd, "gold": gd}, n_boot=100, n_trials=100, seed=5)
+    rows = {r["figure"]: r for r in rep["comparisons"][0]["figures"]}
+    assert {"spans.strict.per_layer.actors.f1", "quotes.content_tokens.f1"} <= set(rows)
+    a, b = score(gd, gd, n_boot=0).doc_counts, score(gd, pd, n_boot=0).doc_counts
+    ma, layout = bootstrap.flatten(a.blocks())
+    mb, _ = bootstrap.flatten(b.blocks())
+    from ittifaq.evaluate import figures
+
+    macro = figures.macro_labels(bootstrap.unflatten(ma.sum(0)[None] + mb.sum(0)[None], layout))
+    for key in (("spans", "strict", "micro"), ("spans", "strict", "per_layer", "cues")):
+        def one(sums, key=key):
+            return figures.compute(bootstrap.unflatten(sums, layout), macro)[key]["f1"][:, None]
+
+        (pb,) = bootstrap.paired_bootstrap(ma, mb, one, 100, 5)
+        (ar,) = bootstrap.approximate_randomization(ma, mb, one, 100, 5)
+        row = rows[".".join(key) + ".f1"]
+        assert (row["diff"], row["diff_ci"], row["p_bootstrap"], row["p_ar"]) == (pb["diff"], pb["ci"], pb["p"], ar)
+
+
 def test_percentile_cis_equal_numpy_percentile_column_by_column():
     """One sort for every interval gives exactly np.percentile's linear interpolation, NaNs left out."""
     rng = np.random.default_rng(7)
