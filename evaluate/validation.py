@@ -227,14 +227,20 @@ def check_record(
         except ValueError:
             add("bad-date", f"date {date!r} is not a real calendar date", field="date")
 
-    span_labels: dict[str, str] = {}
+    span_labels: dict[str, str | None] = {}
     span_ids = Counter(s["id"] for s in spans if isinstance(s, dict) and isinstance(s.get("id"), str))
     for sid, n in span_ids.items():
         if n > 1 and isinstance(sid, str):
             add("duplicate-id", f"span id {sid!r} is used {n} times in this document", f"span {sid}", "spans.id")
     entity_labels: dict[str, set[str]] = {}
     for i, s in enumerate(spans):
-        if not isinstance(s, dict) or ("spans", i) in broken_paths:
+        if not isinstance(s, dict):
+            continue
+        if ("spans", i) in broken_paths:
+            # Already reported; its id still names a span, so relations to it are not reported
+            # again as pointing nowhere (their label pair is not judged: the label may be the fault).
+            if isinstance(s.get("id"), str):
+                span_labels.setdefault(s["id"], None)
             continue
         sid = s.get("id")
         label = s.get("label")

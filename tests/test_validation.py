@@ -149,6 +149,14 @@ def test_an_offset_beyond_64_bits_is_out_of_range_not_a_fraction(gold_record):
     assert [p.rule for p in problems] == ["out-of-range"] and "64-bit" in problems[0].message
 
 
+def test_a_broken_span_is_reported_once_not_again_by_its_relations(gold_record):
+    head = gold_record["relations"][0]["head"]
+    span = next(s for s in gold_record["spans"] if s["id"] == head)
+    del span["start"]
+    rules = [p.rule for p in check_record(gold_record)]
+    assert "missing-field" in rules and "missing-endpoint" not in rules
+
+
 def test_duplicate_ids_and_inverted_offsets(gold_record):
     r = gold_record
     r["spans"][1]["id"] = r["spans"][0]["id"]
