@@ -38,6 +38,7 @@ from ittifaq.evaluate.columns import (
     sort_groups,
 )
 from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
+from ittifaq.evaluate.tokenize import WORD_CHARS
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
 REL_MODES: tuple[str, ...] = ("strict", "boundaries", "relaxed", "entity")
@@ -50,7 +51,8 @@ QUOTE = LABEL_ID["QUOTE"]
 #: The differing prefix allowed by the `clitic` scheme: up to two proclitics
 #: (a second one only after و or ف) and/or the article ال.
 CLITIC_PREFIX = re.compile(r"(?:[وفبلك]|[وف][وفبلك])?(?:ال)?")
-_WORD = re.compile(r"[0-9A-Za-z\u00C0-\u024F\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u0640\u064B-\u065F\u0670]+")
+#: A word for the quote token overlap: a run of word characters of any script (tokenize.WORD_CHARS).
+_WORD = re.compile(f"{WORD_CHARS}+")
 
 
 @dataclass(slots=True)

@@ -18,12 +18,12 @@ import bisect
 import re
 from collections.abc import Collection, Iterable
 
-#: A word: Arabic letters with diacritics and tatweel, Latin letters, digits, and
-#: word-internal joiners (apostrophe, hyphen between word characters, dot in "Slon.ru").
-_WORD = re.compile(
-    r"[0-9A-Za-z\u00C0-\u024F\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u0640\u064B-\u065F\u0670]+"
-    r"(?:[.'’\-][0-9A-Za-z\u00C0-\u024F\u0621-\u064A\u0660-\u0669\u066E-\u06D3\u06FA-\u06FF\u0640\u064B-\u065F\u0670]+)*"
-)
+#: A character of a word: a letter or digit of any script (`\w`: also the underscore), or an Arabic
+#: combining mark (harakat, superscript alef, Quranic marks), which `\w` leaves out and which
+#: must not split a diacritized word. The scorer counts quote tokens with the same class.
+WORD_CHARS = r"[\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E4\u06E7\u06E8\u06EA-\u06ED]"
+#: A word, with word-internal joiners (apostrophe, hyphen between word characters, dot in "Slon.ru").
+_WORD = re.compile(rf"{WORD_CHARS}+(?:[.'’\-]{WORD_CHARS}+)*")
 _SPACE = re.compile(r"\s+")
 
 PROCLITICS = "وفبلك"

@@ -307,3 +307,10 @@ def test_signature_fields():
     assert sig.startswith("ittifaq:v") and "|schema:1.0|gold:" in sig and sig.endswith("|norm:none|unk:error|boot:10|seed:7")
     assert "|split:test|spans:strict,exact,partial,type,clitic|rel:strict,boundaries,relaxed,entity|" in sig
     assert rep["headline"]["spans"]["scheme"] == "strict" and rep["headline"]["relations"]["mode"] == "strict"
+
+
+def test_quote_tokens_are_words_of_any_script_and_keep_diacritics_inside():
+    from ittifaq.evaluate.counts import _token_count
+
+    text = "قال ۱۲۳ مرة: Привет мир وَقَالَ"
+    assert _token_count(text, [(0, len(text))]) == 6  # Persian digits and Cyrillic count; harakat do not split
