@@ -625,12 +625,14 @@ def agree(
 ) -> dict[str, Any]:
     """Pairwise agreement: F1 per layer, scheme and relation mode, with each annotation taken as reference in turn.
 
-    F1 is the same both ways (P and R swap), but both directions are kept: which
-    annotator marks more is worth seeing. `path_a`, the file of the first annotation,
+    Micro F1 is the same both ways (P and R swap; not the entity mode, whose clusters
+    are the reference's), but both directions are kept: which annotator marks more is
+    worth seeing. `path_a`, the file of the first annotation,
     names it in the signature (`ref:`) by its bytes' hash, as `score` names gold.
     """
     ids_a, ids_b = _ids(docs_a), _ids(docs_b)
-    only = {name_a: [i for i in ids_a if i not in set(ids_b)], name_b: [i for i in ids_b if i not in set(ids_a)]}
+    set_a, set_b = set(ids_a), set(ids_b)
+    only = {name_a: [i for i in ids_a if i not in set_b], name_b: [i for i in ids_b if i not in set_a]}
     if any(only.values()):
         said = "; ".join(f"only in {name}: " + ", ".join(ids[:20]) + (f" … and {len(ids) - 20} more" if len(ids) > 20 else "")
                          for name, ids in only.items() if ids)
