@@ -63,7 +63,7 @@ split_option = click.option("--split", type=click.Choice(SPLITS), default=None, 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 out_option = click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the report here (atomically) instead of stdout.")
 boot_option = click.option("--n-boot", type=click.IntRange(min=0), default=1000, show_default=True, help="Bootstrap resamples (0: no CIs).")
-seed_option = click.option("--seed", type=int, default=12345, show_default=True)
+seed_option = click.option("--seed", type=int, default=12345, show_default=True, help="Random seed of the resamples (named in the signature).")
 norm_option = click.option("--normalize", "norm", type=click.Choice(["none", "arabic"]), default="none", show_default=True,
                            help="Orthographic normalization for the prediction/gold text check.")
 extra_option = click.option("--ignore-extra", is_flag=True, help="Skip predicted documents that are not in gold instead of failing.")
