@@ -79,6 +79,37 @@ def sort_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, first
 
 
+def _combine(cols: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 key per row, equal iff every column is equal; None when it could overflow."""
+    key: np.ndarray | None = None
+    bound = 1
+    for c in cols:
+        c = np.asarray(c, np.int64)
+        lo, hi = int(c.min()), int(c.max())
+        width = hi - lo + 1
+        bound *= width
+        if bound >= 1 << 62:
+            return None
+        key = c - lo if key is None else key * width + (c - lo)
+    return key
+
+
+def row_key(cols: list[np.ndarray]) -> np.ndarray:
+    """One non-negative int64 key per row (cols non-empty), equal iff every column is equal."""
+    key = _combine(cols)
+    if key is not None:
+        return key
+    order = np.lexsort(cols[::-1])
+    new = np.zeros(len(order), bool)
+    new[0] = True
+    for c in cols:
+        cs = c[order]
+        new[1:] |= cs[1:] != cs[:-1]
+    out = np.empty(len(order), np.int64)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
 def dense_rank(key: np.ndarray) -> np.ndarray:
     """0..k-1 by sorted value: equal keys get equal ranks."""
     if len(key) == 0:

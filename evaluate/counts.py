@@ -35,6 +35,7 @@ from ittifaq.evaluate.columns import (
     dense_rank,
     first_rows,
     from_documents,
+    row_key,
     sort_groups,
 )
 from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
@@ -120,37 +121,6 @@ class DocCounts:
         return out
 
 
-def _combine(cols: list[np.ndarray]) -> np.ndarray | None:
-    """One int64 key per row, equal iff every column is equal; None when it could overflow."""
-    key: np.ndarray | None = None
-    bound = 1
-    for c in cols:
-        c = np.asarray(c, np.int64)
-        lo, hi = int(c.min()), int(c.max())
-        width = hi - lo + 1
-        bound *= width
-        if bound >= 1 << 62:
-            return None
-        key = c - lo if key is None else key * width + (c - lo)
-    return key
-
-
-def _row_key(cols: list[np.ndarray]) -> np.ndarray:
-    """One non-negative int64 key per row (cols non-empty), equal iff every column is equal."""
-    key = _combine(cols)
-    if key is not None:
-        return key
-    order = np.lexsort(cols[::-1])
-    new = np.zeros(len(order), bool)
-    new[0] = True
-    for c in cols:
-        cs = c[order]
-        new[1:] |= cs[1:] != cs[:-1]
-    out = np.empty(len(order), np.int64)
-    out[order] = np.cumsum(new) - 1
-    return out
-
-
 def _dedupe(cols: list[np.ndarray], prefer: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(index of each row's canonical row, mask of canonical rows): rows equal on all cols collapse.
 
@@ -160,7 +130,7 @@ def _dedupe(cols: list[np.ndarray], prefer: list[np.ndarray] | None = None) -> t
     n = len(cols[0])
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    key = _row_key(cols)
+    key = row_key(cols)
     canon = first_rows(key)
     keep = canon == np.arange(n)
     if prefer is None or keep.all():
@@ -240,7 +210,7 @@ def _pair_keys(g_cols: list[np.ndarray], p_cols: list[np.ndarray], dense: bool =
     cols = [np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64)]) for a, b in zip(g_cols, p_cols, strict=True)]
     if len(cols[0]) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    key = _row_key(cols)
+    key = row_key(cols)
     if dense:
         key = dense_rank(key)
     return key[:n_g], key[n_g:]

@@ -43,6 +43,7 @@ from ittifaq.evaluate.columns import (
     Batch,
     entity_rows,
     number,
+    row_key,
     rows_of,
 )
 from ittifaq.evaluate.reading import jsonl_files, split_of_file
@@ -219,25 +220,6 @@ def _no_repeats(key: np.ndarray) -> bool:
     return not (ks[1:] == ks[:-1]).any()
 
 
-def _no_repeated_spans(local_doc: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray) -> bool:
-    """No two spans share document, offsets and label (one int64 key each when it fits, as it
-    does for any chunk of ordinary documents; otherwise compared column by column)."""
-    width = int(end.max()) + 1 if len(end) else 1
-    if (int(local_doc.max(initial=0)) + 1) * width * width * (UNKNOWN + 1) < 1 << 62:
-        return _no_repeats(((local_doc * width + start) * width + end) * (UNKNOWN + 1) + label)
-    return _no_repeated_rows(local_doc, start, end, label)
-
-
-def _no_repeated_rows(*cols: np.ndarray) -> bool:
-    """No two rows are equal on every column."""
-    order = np.lexsort(cols[::-1])
-    same = np.ones(len(order) - 1, bool) if len(order) else np.zeros(0, bool)
-    for c in cols:
-        cs = c[order]
-        same &= cs[1:] == cs[:-1]
-    return not same.any()
-
-
 def _ints(values: tuple[int, ...]) -> np.ndarray:
     try:
         return np.array(values, dtype=np.int64)
@@ -342,7 +324,7 @@ class _Accumulator:
         self._surfaces(spans, start, end, s_doc - d0, texts)
         label = np.fromiter(map(_label_code, map(_GET["label"], spans), repeat(UNKNOWN)), np.int64, n)
         if not pred:  # gold marks a mention once (validator rule duplicate-span)
-            _need(_no_repeated_spans(s_doc - d0, start, end, label))
+            _need(_no_repeats(row_key([s_doc, start, end, label])))
         # Attributes: the empty record except on the labels that own them; those are
         # checked once per distinct (label, record) pair.
         records = list(map(_GET["attributes"], spans))

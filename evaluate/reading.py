@@ -152,6 +152,11 @@ def _special(target: Path) -> bool:
     return target.exists() and not target.is_file() and not target.is_dir()
 
 
+def _staging(target: Path) -> Path:
+    """The hidden sibling a file is written to before it is renamed over `target`."""
+    return target.with_name(f".{target.name}.tmp-{os.getpid()}")
+
+
 def _unwritable(path: str | os.PathLike[str], exc: OSError) -> InputError:
     return InputError(f"{path}: cannot write ({exc.strerror or exc})")
 
@@ -166,7 +171,7 @@ def _atomic(path: str | os.PathLike[str]) -> Iterator[Path]:
     if _special(target):
         yield target
         return
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    tmp = _staging(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
@@ -189,7 +194,7 @@ def write_outputs(outputs: dict[str, bytes]) -> None:
             if _special(target):
                 special.append((target, data))
                 continue
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            tmp = _staging(target)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 staged.append((tmp, target))

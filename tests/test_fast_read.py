@@ -306,10 +306,14 @@ def test_documents_converted_in_chunks_equal_one_pass(monkeypatch):
 
 
 def test_repeated_gold_spans_are_found_with_small_and_huge_offsets():
-    from ittifaq.evaluate.fast_read import _no_repeated_spans
+    from ittifaq.evaluate.columns import row_key
+    from ittifaq.evaluate.fast_read import _no_repeats
+
+    def _no_repeated_spans(*cols):
+        return _no_repeats(row_key(list(cols)))
 
     doc, label = np.array([0, 0, 1]), np.array([0, 0, 0])
     for scale in (1, 2**40):  # 2**40: the one-key form would overflow; columns are compared instead
-        start, end = np.array([0, 0, 0]) * scale, np.array([3, 3, 3]) * scale
+        start, end = np.array([0, 0, 1]) * scale, np.array([3, 3, 5]) * scale
         assert not _no_repeated_spans(doc, start, end, label)
         assert _no_repeated_spans(doc, start, end, np.array([0, 1, 0]))
