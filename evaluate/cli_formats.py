@@ -1,7 +1,8 @@
 """`ittifaq export`, `ittifaq import`, `ittifaq render` and `ittifaq hub`.
 
 Formats are imported lazily (spaCy and cassis are slow to load), and folders are
-written through a staging folder, so a failure never leaves half an export.
+written through a staging folder swapped in whole, so a failure never leaves half an
+export and a second run never leaves files of the first.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
@@ -38,22 +39,54 @@ def _format_fn(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(f"ittifaq.evaluate.formats.{module}"), name)
 
 
-def write_dir_staged(out: str | os.PathLike[str], write: Callable[[Path], object]) -> list[Path]:
-    """Run `write(tmp_dir)`, then move its files into `out`; on error `out` is untouched."""
+#: Left in every folder these commands write: it marks the folder as theirs to replace.
+MARKER = ".ittifaq-output"
+
+
+def write_dir_staged(out: str | os.PathLike[str], write: Callable[[Path], object], command: str,
+                     inputs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Run `write(tmp_dir)` in a staging folder, then swap it in for `out` whole.
+
+    On error `out` is untouched. On success `out` holds this run's files and nothing
+    else: files of an earlier run left beside them would be read back with them (a
+    folder given as input means its every .jsonl, .ann or .xmi). A non-empty folder
+    that an earlier `ittifaq` run did not write is refused, never emptied, and so is a
+    folder holding one of the command's `inputs`.
+    """
     target = Path(out)
+    here = target.resolve()
+    for given in inputs:
+        src = Path(given).resolve()
+        if src == here or here in src.parents:
+            raise InputError(f"{target}: holds the input {given}; give another output folder (nothing was written)")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise InputError(f"{target}: exists and is not a folder (`ittifaq {command}` writes a folder, and replaces it whole)")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise InputError(f"{target}: folder is not empty and was not written by ittifaq; give a new or empty "
+                         f"folder (nothing was written)")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would become the output folder's mode
+    old = target.parent / f"{tmp.name}.old"
     try:
         write(tmp)
-        moved = []
-        for f in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            dest = target / f.relative_to(tmp)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(f, dest)
-            moved.append(dest)
-        return moved
+        files = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
+        (tmp / MARKER).write_text(f"Written by `ittifaq {command}`, which replaces this whole folder when it "
+                                  f"writes here again.\n", encoding="utf-8")
+        if target.exists():
+            os.rename(target, old)
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if old.exists():
+                os.rename(old, target)
+            raise
+        return [target / f for f in files]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @click.command()
@@ -74,9 +107,7 @@ def export(fmt: str, inputs: tuple[str, ...], out: str) -> None:
     module, writer, kind = EXPORTERS[fmt]
     write = _format_fn(module, writer)
     if kind == "dir":
-        if Path(out).exists() and not Path(out).is_dir():
-            raise InputError(f"{out}: exists and is not a folder ({fmt} writes a folder)")
-        files = write_dir_staged(out, lambda tmp: write(docs, tmp))
+        files = write_dir_staged(out, lambda tmp: write(docs, tmp), f"export --to {fmt}", inputs)
     else:
         if Path(out).is_dir():
             raise InputError(f"{out}: is a folder ({fmt} writes one file)")
@@ -131,7 +162,7 @@ def import_(fmt: str, predictions: bool, source: str, out: str) -> None:
         for name, recs in groups.items():
             write_jsonl_atomic(tmp / name, recs)
 
-    files = write_dir_staged(out, write)
+    files = write_dir_staged(out, write, "import", [source])
     click.echo(f"imported {len(records)} document(s) into {', '.join(map(str, files))}", err=True)
 
 
@@ -149,7 +180,7 @@ def render(inputs: tuple[str, ...], gold: tuple[str, ...], predictions: bool, ou
 
     docs = read_documents(inputs, predictions=bool(gold) or predictions)
     golds = read_documents(gold) if gold else None
-    files = write_dir_staged(out, lambda tmp: render_site(docs, tmp, golds, title))
+    files = write_dir_staged(out, lambda tmp: render_site(docs, tmp, golds, title), "render", [*inputs, *gold])
     click.echo(f"rendered {len(files) - 1} document page(s) and {Path(out) / 'index.html'}", err=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.corpus_io import read_documents
 from ittifaq.evaluate.formats import brat
 from ittifaq.evaluate.formats.offsets import from_utf16, to_utf16, utf16_index
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.reading import InputError, write_jsonl_atomic
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
 
@@ -95,7 +96,7 @@ def test_cli_import_by_split_and_conll_export(tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["export", "--to", "brat", str(FIXTURE), str(tmp_path / "b")]).exit_code == 0
     assert runner.invoke(cli, ["import", "--from", "brat", str(tmp_path / "b"), str(tmp_path / "split")]).exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "split").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "split").iterdir()) == [".ittifaq-output",
         "documents.jsonl", "test.jsonl", "train.jsonl", "validation.jsonl"]
     assert runner.invoke(cli, ["export", "--to", "conll", str(FIXTURE), str(tmp_path / "x.conll")]).exit_code == 0
     assert (tmp_path / "x.conll").read_text(encoding="utf-8").startswith("# columns = TOKEN")
@@ -129,6 +130,59 @@ def test_failed_folder_export_leaves_no_partial_output(tmp_path, monkeypatch):
         raise InputError("stop")
 
     with pytest.raises(InputError):
-        write_dir_staged(tmp_path / "out", boom)
+        write_dir_staged(tmp_path / "out", boom, "export --to brat")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # a failure over an earlier run's folder leaves that folder as it was
+    write_dir_staged(tmp_path / "out", lambda tmp: (tmp / "a.ann").write_text("first"), "export --to brat")
+    with pytest.raises(InputError):
+        write_dir_staged(tmp_path / "out", boom, "export --to brat")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".ittifaq-output", "a.ann"]
+    assert (tmp_path / "out" / "a.ann").read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_second_export_replaces_the_folder_whole(tmp_path):
+    """Files of an earlier run would be read back with the new ones (a folder input means all its files)."""
+    runner = CliRunner()
+    docs = read_documents([FIXTURE])
+    one = tmp_path / "one.jsonl"
+    write_jsonl_atomic(one, [docs[0].to_dict()])
+    out = tmp_path / "b"
+    assert runner.invoke(cli, ["export", "--to", "brat", str(FIXTURE), str(out)]).exit_code == 0
+    assert len(list(out.glob("*.ann"))) == len(docs) > 1
+    r = runner.invoke(cli, ["export", "--to", "brat", str(one), str(out)])
+    assert r.exit_code == 0, r.output
+    assert [p.stem for p in out.glob("*.ann")] == [docs[0].id]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # not the staging folder's 0700
+    back = runner.invoke(cli, ["import", "--from", "brat", str(out), str(tmp_path / "back.jsonl")])
+    assert back.exit_code == 0, back.output
+    assert [d.id for d in read_documents([tmp_path / "back.jsonl"])] == [docs[0].id]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_folder_outputs_refuse_foreign_or_input_folders(tmp_path):
+    runner = CliRunner()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    r = runner.invoke(cli, ["export", "--to", "brat", str(FIXTURE), str(mine)])
+    assert r.exit_code != 0 and "not written by ittifaq" in str(r.exception)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    # an empty folder is fine
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert runner.invoke(cli, ["export", "--to", "brat", str(FIXTURE), str(empty)]).exit_code == 0
+    # importing a folder into itself would replace the source
+    r = runner.invoke(cli, ["import", "--from", "brat", str(empty), str(empty)])
+    assert r.exit_code != 0 and "holds the input" in str(r.exception)
+    assert len(list(empty.glob("*.ann"))) > 1
+    # rendering into the folder that holds the input
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl_atomic(data / "docs.jsonl", [d.to_dict() for d in read_documents([FIXTURE])])
+    r = runner.invoke(cli, ["render", str(data / "docs.jsonl"), "--out", str(data)])
+    assert r.exit_code != 0 and "holds the input" in str(r.exception)
+    assert [p.name for p in data.iterdir()] == ["docs.jsonl"]

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.corpus_io import read_documents
 from ittifaq.evaluate.formats.render import annotated_text, diff_spans, render_site
+from ittifaq.evaluate.reading import write_jsonl_atomic
 from ittifaq.evaluate.schema import Document, Span
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
@@ -121,3 +122,15 @@ def test_cli_render_diff_against_gold(tmp_path):
     assert (tmp_path / "site" / "docs" / "fmt-emoji.html").exists()
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "<th>missed</th>" in index
+
+
+def test_render_again_leaves_no_page_of_the_first_run(tmp_path):
+    docs = read_documents([FIXTURE])
+    first = tmp_path / "first.jsonl"
+    write_jsonl_atomic(first, [d.to_dict() for d in docs[:1]])
+    site = tmp_path / "site"
+    assert CliRunner().invoke(cli, ["render", str(FIXTURE), "--out", str(site)]).exit_code == 0
+    assert len(list((site / "docs").glob("*.html"))) == len(docs) > 1
+    r = CliRunner().invoke(cli, ["render", str(first), "--out", str(site)])
+    assert r.exit_code == 0, r.output
+    assert [p.stem for p in (site / "docs").glob("*.html")] == [docs[0].id]
