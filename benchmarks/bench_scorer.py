@@ -19,9 +19,10 @@ machine is shared and noisy; `--peer-runs` sets the peers' count). Timed:
 4. one huge document (100k spans) to show near-linear matching;
 5. the whole `ittifaq score` process (reading, validation, parsing, scoring), with
    two processes and with one (ITTIFAQ_WORKERS=1), against merely parsing the same
-   two JSONL files with the faster of orjson and msgspec; and two floors no work on the
-   validation rules can remove: start-up (interpreter and imports) and decoding alone
-   into the reader's typed records;
+   two JSONL files with the faster of orjson and msgspec; and the floors no work on the
+   validation rules can remove: start-up (interpreter and imports), decoding alone
+   into the reader's typed records, and the two of them as the two-process command
+   runs them (start-up, then each process decoding its half, nothing checked or counted);
 6. peak memory (tracemalloc) of in-memory scoring.
 """
 
@@ -191,6 +192,40 @@ def time_process(gd: list[Document], pd: list[Document]) -> None:
         t_typed = min(parse_only(_DECODERS[False, False].decode, gpath) + parse_only(_DECODERS[True, False].decode, ppath) for _ in range(3))
         print(f"  floors: start-up alone (interpreter and the imports of `ittifaq score`) {t_start:.3f} s; decoding alone into the"
               f" reader's typed records, no rule checked, {t_typed:.3f} s = {t_typed / t_parse:.2f}x parse-only ({t_parse:.3f} s)")
+        # The same two floors as the two-process command meets them, against parse-only in the same rounds.
+        floor = [sys.executable, "-c", _TWO_PROCESS_FLOOR, str(gpath), str(ppath)]
+        subprocess.run(floor, check=True, env=env)
+        t_floor = t_parse2 = float("inf")
+        for _ in range(3):
+            t_parse2 = min(t_parse2, parse_only(orjson.loads, gpath, ppath), parse_only(generic, gpath, ppath))
+            t_floor = min(t_floor, timed(subprocess.run, floor, check=True, env=env)[0])
+        print(f"  floor of the two-process command: start-up, then each process decoding its half into typed records,"
+              f" no rule checked, nothing counted: {t_floor:.3f} s = {t_floor / t_parse2:.2f}x parse-only ({t_parse2:.3f} s)")
+
+
+#: Start-up as `ittifaq score` has it, then the cut it makes and a fork; each process only decodes its half.
+_TWO_PROCESS_FLOOR = """
+import gc, os, sys
+from pathlib import Path
+import ittifaq.evaluate.cli, ittifaq.evaluate.cli_score, ittifaq.evaluate.scoring
+from ittifaq.evaluate.fast_read import _DECODERS, _line_blocks, split_lines
+from ittifaq.evaluate.parallel_score import _cut_after_lines, _lines_in
+gc.disable()
+g_parts = split_lines([Path(sys.argv[1])], 2)
+p_parts = _cut_after_lines([Path(sys.argv[2])], _lines_in(g_parts[0]))
+def decode(k):
+    for parts, pred in ((g_parts, False), (p_parts, True)):
+        dec = _DECODERS[pred, False].decode
+        for f, lo, hi in parts[k]:
+            for lines in _line_blocks(f, lo, hi):
+                list(map(dec, lines))
+pid = os.fork()
+if pid == 0:
+    decode(1)
+    os._exit(0)
+decode(0)
+os.waitpid(pid, 0)
+"""
 
 
 def main() -> None:
