@@ -115,7 +115,11 @@ def export(fmt: str, inputs: tuple[str, ...], out: str) -> None:
     click.echo(f"exported {len(docs)} document(s) to {fmt}: {len(files)} file(s) under {out}", err=True)
 
 
-def _validated_records(docs: list, source: str, predictions: bool) -> list[dict]:
+def _validated_records(docs: list, source: str, predictions: bool, locations: dict | None = None) -> list[dict]:
+    """The documents' records, or an error listing every problem; `locations` (see
+    `brat.read_brat`) puts a finding on the source line it came from."""
+    from dataclasses import replace
+
     from ittifaq.evaluate.validation import check_record
 
     records = [d.to_dict() for d in docs]
@@ -126,10 +130,18 @@ def _validated_records(docs: list, source: str, predictions: bool) -> list[dict]
         if rec["id"] in seen:
             raise InputError(f"{source}: document id {rec['id']!r} appears twice")
         seen.add(rec["id"])
+    located = []
+    for problem in problems:
+        where = (locations or {}).get((problem.doc_id, problem.item_id))
+        if where:
+            path, line, original = where
+            problem = replace(problem, path=path, line=line, item_id=f"{problem.item_id} (brat {original})")
+        located.append((where is not None, problem))
     if problems:
-        shown = "\n".join(str(p) for p in problems[:50])
-        raise InputError(f"{len(problems)} problem(s) in the imported documents (the number is the "
-                         f"document's position in the import, not a line):\n{shown}")
+        shown = "\n".join(str(p) for _, p in located[:50])
+        note = "" if all(ok for ok, _ in located) else (
+            " (a number after the source is the document's position in the import, not a line)")
+        raise InputError(f"{len(problems)} problem(s) in the imported documents{note}:\n{shown}")
     return records
 
 
@@ -148,8 +160,9 @@ def import_(fmt: str, predictions: bool, source: str, out: str) -> None:
     from ittifaq.evaluate.reading import write_jsonl_atomic
 
     module, reader = IMPORTERS[fmt]
-    docs = _format_fn(module, reader)(source)
-    records = _validated_records(docs, source, predictions)
+    locations: dict = {}
+    docs = _format_fn(module, reader)(source, locations) if fmt == "brat" else _format_fn(module, reader)(source)
+    records = _validated_records(docs, source, predictions, locations)
     if out.endswith(".jsonl"):
         write_jsonl_atomic(out, records)
         click.echo(f"imported {len(records)} document(s) into {out}", err=True)

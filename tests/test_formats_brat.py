@@ -186,3 +186,23 @@ def test_folder_outputs_refuse_foreign_or_input_folders(tmp_path):
     r = runner.invoke(cli, ["render", str(data / "docs.jsonl"), "--out", str(data)])
     assert r.exit_code != 0 and "holds the input" in str(r.exception)
     assert [p.name for p in data.iterdir()] == ["docs.jsonl"]
+
+
+def test_import_findings_name_the_ann_line(tmp_path):
+    """A validator finding on an imported span or relation points at the .ann line to fix."""
+    out = tmp_path / "b"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["export", "--to", "brat", str(FIXTURE), str(out)]).exit_code == 0
+    ann = out / "fmt-emoji.ann"
+    lines = ann.read_text(encoding="utf-8").split("\n")
+    k = next(i for i, line in enumerate(lines) if line.startswith("T2\tGPE "))
+    lines[k] = lines[k].replace("T2\tGPE ", "T2\tCUE ")  # an actor with an entity and a party turns into a cue
+    ann.write_text("\n".join(lines), encoding="utf-8")
+    r = runner.invoke(cli, ["import", "--from", "brat", str(out), str(tmp_path / "back.jsonl")])
+    assert r.exit_code != 0
+    message = str(r.exception)
+    assert f"{ann}:{k + 1} | doc fmt-emoji | span g2 (brat T2) | field spans[1].entity | [entity-on-non-actor]" in message
+    rel = next(i for i, line in enumerate(lines) if line.startswith("R2\t"))
+    assert f"{ann}:{rel + 1} | doc fmt-emoji | relation r2 (brat R2) |" in message
+    assert "position in the import" not in message
+    assert not (tmp_path / "back.jsonl").exists()

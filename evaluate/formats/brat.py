@@ -141,8 +141,13 @@ def write_brat(docs: list[Document], out_dir: str | os.PathLike[str]) -> list[Pa
     return written
 
 
-def _parse_ann(doc: Document, path: Path) -> None:
-    """Fill spans and relations of `doc` from one `.ann` file."""
+#: (document id, "span <id>" or "relation <id>") -> (file, line, brat id) of where it was read
+Locations = dict[tuple[str, str], tuple[str, int, str]]
+
+
+def _parse_ann(doc: Document, path: Path, locations: Locations | None = None) -> None:
+    """Fill spans and relations of `doc` from one `.ann` file (and `locations`, when given)."""
+    lines: dict[str, int] = {}
     spans: list[Span] = []
     by_bid: dict[str, Span] = {}
     relations: list[tuple[str, str, str, str, int]] = []
@@ -156,6 +161,7 @@ def _parse_ann(doc: Document, path: Path) -> None:
         where = f"{path}:{lineno}"
         fields = line.split("\t")
         bid = fields[0]
+        lines.setdefault(bid, lineno)
         try:
             kind = bid[0]
             if kind == "T":
@@ -217,6 +223,11 @@ def _parse_ann(doc: Document, path: Path) -> None:
             raise InputError(f"{path}:{lineno}: relation {bid} points at an unknown span")
         rid = notes.get(bid, {}).get("id", bid)
         doc.relations.append(Relation(id=rid, label=label, head=by_bid[head].id, tail=by_bid[tail].id))
+        if locations is not None:
+            locations.setdefault((doc.id, f"relation {rid}"), (str(path), lineno, bid))
+    if locations is not None:
+        for bid, span in by_bid.items():
+            locations.setdefault((doc.id, f"span {span.id}"), (str(path), lines[bid], bid))
 
 
 def _utf8(path: Path) -> str:
@@ -229,8 +240,12 @@ def _utf8(path: Path) -> str:
         raise InputError(f"{path}:{line}: not valid UTF-8 ({exc.reason} at byte {exc.start}); brat files are UTF-8") from None
 
 
-def read_brat(in_dir: str | os.PathLike[str]) -> list[Document]:
-    """Read a brat collection written by `write_brat` or annotated in brat."""
+def read_brat(in_dir: str | os.PathLike[str], locations: Locations | None = None) -> list[Document]:
+    """Read a brat collection written by `write_brat` or annotated in brat.
+
+    `locations`, when given, gets where each span and relation was read, so that the
+    validator's findings can name the `.ann` line an annotator must fix rather than ids
+    the import made."""
     root = Path(in_dir)
     if not root.is_dir():
         raise InputError(f"{root}: not a folder (a brat collection is a folder of .txt/.ann pairs)")
@@ -259,7 +274,7 @@ def read_brat(in_dir: str | os.PathLike[str]) -> list[Document]:
         doc = Document(id=doc_id, text=_utf8(txt))
         apply_metadata(doc, {k: v for k, v in meta.get(doc_id, {}).items() if k != "id"}, str(manifest))
         if ann.exists():
-            _parse_ann(doc, ann)
+            _parse_ann(doc, ann, locations)
         check_span_texts(doc, str(ann))
         docs.append(doc)
     return docs
