@@ -49,9 +49,17 @@ REL_COUNTS: tuple[str, ...] = ("tp", "pred", "gold")
 N_LABELS = len(SPAN_LABELS) + 1
 QUOTE = LABEL_ID["QUOTE"]
 
-#: The differing prefix allowed by the `clitic` scheme: up to two proclitics
-#: (a second one only after و or ف) and/or the article ال.
-CLITIC_PREFIX = re.compile(r"(?:[وفبلك]|[وف][وفبلك])?(?:ال)?")
+#: Arabic short vowels, tanween, shadda and sukun: a proclitic or the article may carry them.
+_MARKS = "\u064b-\u0652"
+#: What a `clitic` prediction may add before gold's start: up to two proclitics (a second one
+#: only after و or ف), perhaps vocalized and perhaps followed by a tatweel (بـ before a Latin
+#: word or a number), and/or the article ال.
+CLITIC_ADDED = re.compile(f"(?:(?:[وف][{_MARKS}]*)?[وفبلك][{_MARKS}]*\u0640?)?(?:ا[{_MARKS}]*ل[{_MARKS}]*)?")
+#: What it may leave out at gold's start: the article, which gold keeps inside (guidelines §1.2),
+#: or, where gold starts after the ل of لل (§1.1), the ل that stands for the article there.
+CLITIC_LEFT_OUT = re.compile(f"ا[{_MARKS}]*ل[{_MARKS}]*")
+_LAM_LEFT_OUT = re.compile(f"ل[{_MARKS}]*")
+_MARK_CHARS = "".join(map(chr, range(0x64B, 0x653)))
 #: A word for the quote token overlap: a run of word characters of any script (tokenize.WORD_CHARS).
 _WORD = re.compile(f"{WORD_CHARS}+")
 
@@ -189,11 +197,18 @@ def rel_table(batch: Batch, spans: SpanTable) -> RelTable:
 
 
 def _clitic_equal(text: str, gs: int, ge: int, ps: int, pe: int) -> bool:
-    if ge != pe or gs == ps:
+    """Same end, and the starts differ only by what the guidelines keep outside a span.
+
+    Gold says where the word starts, so the rule is not symmetric: a prediction may take
+    proclitics gold leaves out, but leaving out a letter gold takes is an error, since gold
+    takes none but the article's (`زير` for gold `وزير`, `بنان` for `لبنان`)."""
+    if ge != pe or gs == ps or max(gs, ps) >= ge:
         return False
-    a, b = (ps, gs) if ps < gs else (gs, ps)
-    diff = text[a:b]
-    return CLITIC_PREFIX.fullmatch(diff) is not None and b < ge
+    if ps < gs:
+        return CLITIC_ADDED.fullmatch(text, ps, gs) is not None
+    if CLITIC_LEFT_OUT.fullmatch(text, gs, ps) is not None:
+        return True
+    return _LAM_LEFT_OUT.fullmatch(text, gs, ps) is not None and text[:gs].rstrip(_MARK_CHARS).endswith("ل")
 
 
 def _per_doc(doc: np.ndarray, label: np.ndarray, status: np.ndarray, n_docs: int, n_labels: int, n_status: int) -> np.ndarray:
@@ -402,7 +417,7 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     tie = 0.4 * same_l + 0.3 * same_b + 0.29 * inter / np.maximum(union, 1)
     g_keys, p_keys = (G.start, G.end, G.label), (P.start, P.end, P.label)
     clitic = same_b.copy()
-    cand = np.flatnonzero(~same_b & same_l & (G.end[g] == P.end[p]) & (np.abs(G.start[g] - P.start[p]) <= 4))
+    cand = np.flatnonzero(~same_b & same_l & (G.end[g] == P.end[p]) & (np.abs(G.start[g] - P.start[p]) <= 16))
     for k in cand:
         gi, pi = g[k], p[k]
         clitic[k] = _clitic_equal(texts[G.doc[gi]] or "", int(G.start[gi]), int(G.end[gi]), int(P.start[pi]), int(P.end[pi]))
