@@ -39,7 +39,7 @@ from ittifaq.evaluate.columns import (
     sort_groups,
 )
 from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
-from ittifaq.evaluate.tokenize import WORD_CHARS
+from ittifaq.evaluate.tokenize import LETTER_OR_DIGIT, WORD_CHARS
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
 REL_MODES: tuple[str, ...] = ("strict", "boundaries", "relaxed", "entity")
@@ -60,8 +60,9 @@ CLITIC_ADDED = re.compile(f"(?:(?:[وف][{_MARKS}]*)?[وفبلك][{_MARKS}]*\u06
 CLITIC_LEFT_OUT = re.compile(f"ا[{_MARKS}]*ل[{_MARKS}]*")
 _LAM_LEFT_OUT = re.compile(f"ل[{_MARKS}]*")
 _MARK_CHARS = "".join(map(chr, range(0x64B, 0x653)))
-#: A word for the quote token overlap: a run of word characters of any script (tokenize.WORD_CHARS).
-_WORD = re.compile(f"{WORD_CHARS}+")
+#: A word for the quote token overlap: a run of word characters (tokenize.WORD_CHARS) that holds
+#: a letter or digit: a quote cut inside a word after its last letter leaves no token of marks only.
+_WORD = re.compile(f"(?:(?!{LETTER_OR_DIGIT}){WORD_CHARS})*{LETTER_OR_DIGIT}{WORD_CHARS}*")
 
 
 @dataclass(slots=True)
@@ -107,7 +108,7 @@ class DocCounts:
     attributes: np.ndarray  # [n, A, 2]: correct, total
     quote_tokens: np.ndarray  # [n, 3]: overlap, predicted, gold
     analyst: np.ndarray  # [n, 4]: gold, gold found, pred, pred correct (analyst quotes, strict)
-    analyst_tokens: np.ndarray  # [n, 3]: overlap, predicted, gold tokens of analyst quotes
+    analyst_tokens: np.ndarray  # [n, 4]: analyst-quote tokens: predicted in gold's, predicted, gold in any predicted quote, gold
     analyst_relations: np.ndarray  # [n, 2, 4]: (cue strict, speaker entity) x (pred correct, pred, gold found, gold)
     span_duplicates: np.ndarray  # [n]
     relation_duplicates: np.ndarray  # [n]
@@ -529,7 +530,11 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     g_an = g_quote & (G.attrs[:, role] == analyst_code)
     p_an = p_quote & (P.attrs[:, role] == analyst_code)
     quote_tokens = _token_overlap(texts, G, P, g_quote, p_quote, n_docs)
-    analyst_tokens = _token_overlap(texts, G, P, g_an, p_an, n_docs)
+    # As for the analyst quotes below: precision over what is predicted an analyst's (and lies in
+    # a gold analyst quote), recall over the gold analyst quotes, whatever role was predicted.
+    an_pred = _token_overlap(texts, G, P, g_an, p_an, n_docs)
+    an_gold = _token_overlap(texts, G, P, g_an, p_quote, n_docs)
+    analyst_tokens = np.stack([an_pred[:, 0], an_pred[:, 1], an_gold[:, 0], an_gold[:, 2]], axis=1)
     found = np.zeros(len(G), bool)
     found[mg] = True
     p_ok = np.zeros(len(P), bool)

@@ -106,7 +106,7 @@ def compute(sums: dict[str, np.ndarray], macro: dict[str, list[str]]) -> Figures
     an = sums["quotes.analyst"]
     out[("quotes", "analyst", "content_strict")] = prf(an[..., 3], an[..., 2], an[..., 1], an[..., 0])
     at = sums["quotes.analyst_tokens"]
-    out[("quotes", "analyst", "content_tokens")] = prf(at[..., 0], at[..., 1], at[..., 0], at[..., 2])
+    out[("quotes", "analyst", "content_tokens")] = prf(at[..., 0], at[..., 1], at[..., 2], at[..., 3])
     ar = sums["quotes.analyst_relations"]
     for k, name in enumerate(("cue", "speaker_entity")):
         out[("quotes", "analyst", name)] = prf(ar[..., k, 0], ar[..., k, 1], ar[..., k, 2], ar[..., k, 3])

@@ -355,7 +355,8 @@ def build_sections(
             ),
             "content_tokens": _fig(
                 point[("quotes", "analyst", "content_tokens")], bt(("quotes", "analyst", "content_tokens")),
-                {"overlap_tokens": int(at[0]), "pred_tokens": int(at[1]), "gold_tokens": int(at[2])}, _flags(int(at[2]), int(at[1])),
+                {"pred_tokens_correct": int(at[0]), "pred_tokens": int(at[1]), "gold_tokens_found": int(at[2]), "gold_tokens": int(at[3])},
+                _flags(int(at[3]), int(at[1])),
             ),
             **{
                 name: _fig(

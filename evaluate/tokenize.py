@@ -18,10 +18,12 @@ import bisect
 import re
 from collections.abc import Collection, Iterable
 
-#: A character of a word: a letter or digit of any script (`\w`: also the underscore), or an Arabic
-#: combining mark (harakat, superscript alef, Quranic marks), which `\w` leaves out and which
-#: must not split a diacritized word. The scorer counts quote tokens with the same class.
-WORD_CHARS = r"[\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E4\u06E7\u06E8\u06EA-\u06ED]"
+#: A letter or digit of any script (`\w` without the underscore).
+LETTER_OR_DIGIT = r"[^\W_]"
+#: A character of a word: a letter or digit of any script, or an Arabic combining mark (harakat,
+#: superscript alef, Quranic marks), which `\w` leaves out and which must not split a diacritized
+#: word. The scorer counts quote tokens with the same class.
+WORD_CHARS = r"(?:[^\W_]|[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E4\u06E7\u06E8\u06EA-\u06ED])"
 #: A word, with word-internal joiners (apostrophe, hyphen between word characters, dot in "Slon.ru").
 _WORD = re.compile(rf"{WORD_CHARS}+(?:[.'’\-]{WORD_CHARS}+)*")
 _SPACE = re.compile(r"\s+")

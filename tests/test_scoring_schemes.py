@@ -181,11 +181,18 @@ def test_analyst_subset_scored_apart_on_content_tokens_cue_and_speaker():
     # Content: two predicted analyst quotes, one right and an analyst's in gold; the one gold analyst quote found.
     assert (an["content_strict"]["p"], an["content_strict"]["r"]) == (0.5, 1.0)
     # Tokens: predicted analyst quotes cover الاتفاق صامد + الحوار مستمر (4 tokens), gold analyst ones 2, shared 2.
-    assert an["content_tokens"]["counts"] == {"overlap_tokens": 2, "pred_tokens": 4, "gold_tokens": 2}
+    assert an["content_tokens"]["counts"] == {"pred_tokens_correct": 2, "pred_tokens": 4, "gold_tokens_found": 2, "gold_tokens": 2}
     assert an["cue"]["counts"] == {"pred_correct": 1, "pred": 1, "gold_found": 1, "gold": 1}
     # Speaker by entity: o is a mention of E1, Samir's entity, so the analyst's speaker is right.
     assert an["speaker_entity"]["counts"] == {"pred_correct": 1, "pred": 1, "gold_found": 1, "gold": 1}
     assert an["speaker_entity"]["f1"] == 1.0
+    # The analyst's quote predicted as an official's: no longer in the predicted subset (precision),
+    # still found (recall), on content and on its tokens alike.
+    pred.spans[2].attributes.source_role = "official"
+    an = _report([gold], [pred])["quotes"]["analyst"]
+    assert an["content_strict"]["counts"] == {"gold": 1, "gold_found": 1, "pred": 1, "pred_correct": 0}
+    assert an["content_tokens"]["counts"] == {"pred_tokens_correct": 0, "pred_tokens": 2, "gold_tokens_found": 2, "gold_tokens": 2}
+    assert (an["content_tokens"]["p"], an["content_tokens"]["r"]) == (0.0, 1.0)
 
 
 def test_duplicates_counted_once_and_reported():
@@ -314,3 +321,8 @@ def test_quote_tokens_are_words_of_any_script_and_keep_diacritics_inside():
 
     text = "قال ۱۲۳ مرة: Привет мир وَقَالَ"
     assert _token_count(text, [(0, len(text))]) == 6  # Persian digits and Cyrillic count; harakat do not split
+    # The underscore is no letter; marks alone, left over where a quote is cut inside a word, are no word.
+    assert _token_count("سهل_رمل", [(0, 7)]) == 2
+    word = "كَتَبَ"
+    assert _token_count(word, [(len(word) - 1, len(word))]) == 0
+    assert _token_count(word, [(len(word) - 2, len(word))]) == 1
