@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ittifaq.evaluate.reading import InputError, iter_records, jsonl_files
-from ittifaq.evaluate.schema import SPAN_LABELS, SPLITS, Document
-from ittifaq.evaluate.validation import Problem, iter_problems
+from ittifaq.evaluate.schema import SPLITS, Document
+from ittifaq.evaluate.validation import iter_problems, tolerated_with_unknown_labels
 
 if TYPE_CHECKING:
     from ittifaq.evaluate.columns import Batch
@@ -20,18 +19,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DATA = REPO_ROOT / "corpus" / "data"
 
 MAX_PROBLEMS_SHOWN = 50
-
-
-_BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
-_SPAN_LABEL_FIELD = re.compile(r"spans\[\d+\]\.label")
-
-
-def _unknown_label_only(problem: Problem) -> bool:
-    """A problem that `--unknown-labels spurious` tolerates: a span label outside the schema."""
-    if problem.rule == "unknown-value" and problem.field and _SPAN_LABEL_FIELD.fullmatch(problem.field):
-        return True
-    m = _BAD_PAIR_LABEL.search(problem.message) if problem.rule == "bad-relation-pair" else None
-    return bool(m and m.group(1) not in SPAN_LABELS)
 
 
 def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = False, allow_unknown: bool = False) -> list[Document]:
@@ -45,7 +32,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
     docs: list[Document] = []
     with gc_paused():
         if allow_unknown:
-            problems = [p for p in iter_problems(paths, predictions=predictions) if not _unknown_label_only(p)]
+            problems = [p for p in iter_problems(paths, predictions=predictions) if not tolerated_with_unknown_labels(p)]
             if not problems:
                 docs = [Document.from_dict(ln.record) for ln in iter_records(paths)]
         else:
@@ -55,7 +42,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
         more = len(problems) - MAX_PROBLEMS_SHOWN
         tail = f"\n… and {more} more (run `ittifaq validate{' --predictions' if predictions else ''}` for all)" if more > 0 else ""
         kind = "prediction" if predictions else "gold"
-        if predictions and any(_unknown_label_only(p) for p in problems):
+        if predictions and any(tolerated_with_unknown_labels(p) for p in problems):
             tail += "\n(`ittifaq score --unknown-labels spurious` counts spans with labels outside the schema as spurious)"
         raise InputError(f"{len(problems)} problem(s) in the {kind} input:\n{shown}{tail}")
     return docs

@@ -158,12 +158,41 @@ class _PredDocAnyLabel(_PredDoc, forbid_unknown_fields=True):
     spans: list[_PredSpanAnyLabel]
 
 
+class _PredSpanObj(_PredSpan, forbid_unknown_fields=True, gc=False):
+    """A predicted `Span` given in memory: the dataclass needs a text, so "" is a text not given."""
+
+    text: str = ""
+
+
+class _PredSpanObjAnyLabel(_PredSpanObj, forbid_unknown_fields=True, gc=False):
+    label: str
+
+
+class _PredDocObj(_PredDoc, forbid_unknown_fields=True):
+    """A predicted `Document` given in memory: None stands for an absent text or hash."""
+
+    spans: list[_PredSpanObj]
+    text: str | None = None
+    text_sha256: str | None = None
+
+
+class _PredDocObjAnyLabel(_PredDocObj, forbid_unknown_fields=True):
+    spans: list[_PredSpanObjAnyLabel]
+
+
 _EMPTY_ATTRS = {False: _GoldAttrs(None, None, None, None), True: _PredAttrs()}
 #: (predictions, allow unknown span labels) -> decoder
 _DECODERS = {
     (False, False): msgspec.json.Decoder(_GoldDoc),
     (True, False): msgspec.json.Decoder(_PredDoc),
     (True, True): msgspec.json.Decoder(_PredDocAnyLabel),
+}
+
+#: The same, for `Document` objects (msgspec.convert checks their fields' types as decoding does).
+_OBJECT_TYPES = {
+    (False, False): list[_GoldDoc],
+    (True, False): list[_PredDocObj],
+    (True, True): list[_PredDocObjAnyLabel],
 }
 
 # Stricter than the validator's patterns on purpose: fullmatch has no "$ before a final newline" case.
@@ -535,6 +564,32 @@ def read_segments(segments: list[Segment], predictions: bool = False, allow_unkn
     return acc.batch()
 
 
+def read_objects(docs: list[Any], predictions: bool = False, allow_unknown: bool = False) -> Batch | None:
+    """Columns of `Document` objects given in memory, under the rules `read_batch` applies to
+    JSONL, or None when the full validator must decide.
+
+    msgspec reads the objects' attributes into the same typed records decoding makes
+    (types and closed value sets checked in C), and the same column checks follow, so
+    `score` holds in-memory documents to the rules their JSONL would meet.
+    """
+    from ittifaq.evaluate.counts import gc_paused
+
+    typ = _OBJECT_TYPES[predictions, predictions and allow_unknown]
+    acc = _Accumulator(predictions, allow_unknown)
+    try:
+        with gc_paused():
+            for i in range(0, len(docs), CHUNK):
+                records = msgspec.convert(docs[i : i + CHUNK], typ, from_attributes=True)
+                if predictions:
+                    for span in chain.from_iterable(map(attrgetter("spans"), records)):
+                        if span.text == "":
+                            span.text = UNSET
+                acc.add(records, None)
+    except (Unsure, msgspec.ValidationError, UnicodeError):
+        return None
+    return acc.batch()
+
+
 def split_lines(files: list[Path], parts: int) -> list[list[Segment]]:
     """Cut the concatenated files into `parts` runs of whole lines of about equal size."""
     sizes = [f.stat().st_size for f in files]
@@ -564,4 +619,4 @@ def split_lines(files: list[Path], parts: int) -> list[list[Segment]]:
     return out
 
 
-__all__ = ["CHUNK", "Segment", "Unsure", "read_batch", "read_segments", "split_lines"]
+__all__ = ["CHUNK", "Segment", "Unsure", "read_batch", "read_objects", "read_segments", "split_lines"]

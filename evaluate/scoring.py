@@ -140,8 +140,14 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _as_batch(docs: Batch | Iterable[Document], gold: bool) -> Batch:
-    return docs if isinstance(docs, Batch) else from_documents(list(docs), gold=gold)
+def _as_batch(docs: Batch | Iterable[Document], gold: bool, validate: bool, allow_unknown: bool) -> Batch:
+    if isinstance(docs, Batch):
+        return docs
+    if not validate:
+        return from_documents(list(docs), gold=gold)
+    from ittifaq.evaluate.document_check import checked_columns
+
+    return checked_columns(list(docs), predictions=not gold, allow_unknown=allow_unknown)
 
 
 def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "none") -> tuple[Batch, list[str], list[str]]:
@@ -413,20 +419,25 @@ def count(
     norm: str = "none",
     collect_errors: bool = False,
     digest: bool = True,
+    validate: bool = True,
 ) -> Counted:
-    """Align and match once; everything in the report is derived from what this returns."""
+    """Align and match once; everything in the report is derived from what this returns.
+
+    `Document` lists are held to the validator's rules (`validate=False` skips that, for
+    documents already validated, e.g. by `read_documents`); column batches come validated.
+    """
     if unknown_labels not in ("error", "spurious"):
         raise InputError("unknown_labels must be 'error' or 'spurious'")
+    allow = unknown_labels == "spurious"
     # Flattening allocates millions of small objects; the cyclic GC would rescan them all
     # repeatedly (nothing here creates cycles), which makes time grow faster than linearly.
     with gc_paused():
         try:
-            gold = _as_batch(gold_docs, gold=True)
-            pred = _as_batch(pred_docs, gold=False)
+            gold = _as_batch(gold_docs, gold=True, validate=validate, allow_unknown=False)
+            pred = _as_batch(pred_docs, gold=False, validate=validate, allow_unknown=allow)
         except ValueError as exc:
             raise InputError(str(exc)) from None
         aligned, missing, extra = align(gold, pred, ignore_extra=ignore_extra, norm=norm)
-        allow = unknown_labels == "spurious"
         try:
             # Counted in blocks of documents: the arrays of a block stay in the CPU caches,
             # which keeps time linear in the number of documents (and lower).
@@ -454,6 +465,7 @@ def score(
     norm: str = "none",
     level: float = 0.95,
     collect_errors: bool = False,
+    validate: bool = True,
 ) -> ScoreReport:
     """Score predictions against gold; see the module docstring for the report keys.
 
@@ -461,9 +473,12 @@ def score(
     (`columns.Batch`, what `fast_read` builds from JSONL without making Documents).
     `unknown_labels`: "error" (default) raises InputError on a predicted label not in
     the schema; "spurious" counts such spans as spurious (shown as `<unknown>`).
+    `Document` lists are checked against every rule of `ittifaq validate` first (an
+    InputError names each problem); `validate=False` skips that for documents already
+    validated. Column batches (`read_columns`) are validated as they are read.
     """
     counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
-                    collect_errors=collect_errors, digest=gold_path is None)
+                    collect_errors=collect_errors, digest=gold_path is None, validate=validate)
     return report(counted, gold_path=gold_path, split=split, n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm, level=level)
 
 
@@ -572,6 +587,7 @@ def compare(
     seed: int = 12345,
     ignore_extra: bool = False,
     norm: str = "none",
+    validate: bool = True,
 ) -> dict[str, Any]:
     """Each system against the first (the baseline): F1 differences with paired-bootstrap and AR p-values."""
     if len(systems) < 2:
@@ -579,7 +595,8 @@ def compare(
     reports = {}
     for name, preds in systems.items():
         try:
-            reports[name] = score(gold_docs, preds, gold_path=gold_path, n_boot=0, seed=seed, ignore_extra=ignore_extra, norm=norm)
+            reports[name] = score(gold_docs, preds, gold_path=gold_path, n_boot=0, seed=seed, ignore_extra=ignore_extra, norm=norm,
+                                  validate=validate)
         except InputError as exc:  # say which system's predictions are at fault
             raise InputError(f"{name}: {exc}", {f"pred:{name}" if k == "pred" else k: v for k, v in exc.documents.items()}) from None
     names = list(systems)
@@ -623,6 +640,7 @@ def agree(
     n_boot: int = 0,
     seed: int = 12345,
     path_a: str | os.PathLike[str] | None = None,
+    validate: bool = True,
 ) -> dict[str, Any]:
     """Pairwise agreement: F1 per layer, scheme and relation mode, with each annotation taken as reference in turn.
 
@@ -638,8 +656,8 @@ def agree(
         said = "; ".join(f"only in {name}: " + ", ".join(ids[:20]) + (f" … and {len(ids) - 20} more" if len(ids) > 20 else "")
                          for name, ids in only.items() if ids)
         raise InputError(f"agreement needs the same documents in both annotations ({said})", {k: v for k, v in only.items() if v})
-    ab = score(docs_a, docs_b, gold_path=path_a, n_boot=n_boot, seed=seed)
-    ba = score(docs_b, docs_a, n_boot=n_boot, seed=seed)
+    ab = score(docs_a, docs_b, gold_path=path_a, n_boot=n_boot, seed=seed, validate=validate)
+    ba = score(docs_b, docs_a, n_boot=n_boot, seed=seed, validate=validate)
     layers: dict[str, Any] = {}
     for layer in LAYERS:
         layers[layer] = {

@@ -347,6 +347,18 @@ def check_record(
     return problems
 
 
+_BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
+_SPAN_LABEL_FIELD = re.compile(r"spans\[\d+\]\.label")
+
+
+def tolerated_with_unknown_labels(problem: Problem) -> bool:
+    """A problem that `--unknown-labels spurious` tolerates: a span label outside the schema."""
+    if problem.rule == "unknown-value" and problem.field and _SPAN_LABEL_FIELD.fullmatch(problem.field):
+        return True
+    m = _BAD_PAIR_LABEL.search(problem.message) if problem.rule == "bad-relation-pair" else None
+    return bool(m and m.group(1) not in S.SPAN_LABELS)
+
+
 def iter_problems(
     paths: Iterable[str | os.PathLike[str]], predictions: bool = False, collect: list[Document] | None = None
 ) -> Iterator[Problem]:

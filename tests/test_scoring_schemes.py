@@ -18,7 +18,10 @@ PRED = [(0, 5, "PER"), (10, 20, "GPE"), (32, 40, "GPE"), (70, 75, "ORG"), (80, 8
 
 
 def _report(gold, pred, **kw):
+    """The report of toy documents, which test counting and need not be valid corpus gold
+    (no entity ids, no speakers): `validate=False`."""
     kw.setdefault("n_boot", 0)
+    kw.setdefault("validate", False)
     return score(gold, pred, **kw).to_dict()
 
 
@@ -257,7 +260,7 @@ def test_empty_gold_and_prediction_are_explicit():
 def test_unknown_labels_error_or_spurious():
     p = spans_doc("d", [(0, 5, "PER"), (10, 20, "WEAPON")])
     with pytest.raises(InputError, match="WEAPON"):
-        score([spans_doc("d", GOLD)], [p], n_boot=0)
+        score([spans_doc("d", GOLD)], [p], n_boot=0, validate=False)
     rep = _report([spans_doc("d", GOLD)], [p], unknown_labels="spurious")
     m = rep["spans"]["strict"]["micro"]["counts"]
     assert m["actual"] == 2 and m["spurious"] == 1
@@ -271,15 +274,15 @@ def test_missing_extra_and_text_checks():
     assert rep["missing_predictions"] == ["b"] and "scored as empty" in rep["warnings"][0]
     assert rep["spans"]["strict"]["micro"]["r"] == 0.5
     with pytest.raises(InputError, match="not in gold: zz"):
-        score(gold, [spans_doc("zz", GOLD)], n_boot=0)
+        score(gold, [spans_doc("zz", GOLD)], n_boot=0, validate=False)
     assert _report(gold, [spans_doc("zz", GOLD)], ignore_extra=True)["ignored_extra"] == ["zz"]
     bad = spans_doc("a", GOLD)
     bad.text = "y" * 400
     with pytest.raises(InputError, match="'a'.*text differs"):
-        score(gold, [bad], n_boot=0)
+        score(gold, [bad], n_boot=0, validate=False)
     hashed = Document(id="a", text_sha256=hashlib.sha256(("z" * 10).encode()).hexdigest())
     with pytest.raises(InputError, match="text_sha256"):
-        score(gold, [hashed], n_boot=0)
+        score(gold, [hashed], n_boot=0, validate=False)
 
 
 def test_arabic_normalization_remaps_offsets():
@@ -288,7 +291,7 @@ def test_arabic_normalization_remaps_offsets():
     diacritized = TEXT[:eg] + "مِصر" + TEXT[eg + 3 :]
     pred = spans_doc("d", [(eg, eg + 4, "GPE")], diacritized)
     with pytest.raises(InputError):
-        score([gold], [pred], n_boot=0)
+        score([gold], [pred], n_boot=0, validate=False)
     rep = _report([gold], [pred], norm="arabic")
     assert rep["spans"]["strict"]["micro"]["f1"] == 1.0
     assert "norm:arabic" in rep["signature"]
@@ -298,14 +301,14 @@ def test_signature_names_how_gold_was_hashed_and_the_unknown_label_rule(tmp_path
     from ittifaq.evaluate.signature import gold_hash, parse_signature
 
     gold, pred = [spans_doc("d", GOLD)], [spans_doc("d", GOLD[:2])]
-    in_memory = parse_signature(score(gold, pred, n_boot=0).signature)
+    in_memory = parse_signature(score(gold, pred, n_boot=0, validate=False).signature)
     assert in_memory["gold"].startswith("content-") and len(in_memory["gold"]) == len("content-") + 12
     path = tmp_path / "gold.jsonl"
     path.write_bytes(b"".join(orjson.dumps(d.to_dict()) + b"\n" for d in gold))
-    from_file = parse_signature(score(gold, pred, gold_path=path, n_boot=0).signature)
+    from_file = parse_signature(score(gold, pred, gold_path=path, n_boot=0, validate=False).signature)
     assert from_file["gold"] == gold_hash([path])
     assert in_memory["unk"] == "error"
-    assert parse_signature(score(gold, pred, n_boot=0, unknown_labels="spurious").signature)["unk"] == "spurious"
+    assert parse_signature(score(gold, pred, n_boot=0, validate=False, unknown_labels="spurious").signature)["unk"] == "spurious"
 
 
 def test_signature_fields():
