@@ -209,7 +209,12 @@ def _clitic_equal(text: str, gs: int, ge: int, ps: int, pe: int) -> bool:
         return CLITIC_ADDED.fullmatch(text, ps, gs) is not None
     if CLITIC_LEFT_OUT.fullmatch(text, gs, ps) is not None:
         return True
-    return _LAM_LEFT_OUT.fullmatch(text, gs, ps) is not None and text[:gs].rstrip(_MARK_CHARS).endswith("ل")
+    if _LAM_LEFT_OUT.fullmatch(text, gs, ps) is None:
+        return False
+    i = gs - 1
+    while i >= 0 and text[i] in _MARK_CHARS:
+        i -= 1
+    return i >= 0 and text[i] == "ل"
 
 
 def _per_doc(doc: np.ndarray, label: np.ndarray, status: np.ndarray, n_docs: int, n_labels: int, n_status: int) -> np.ndarray:
