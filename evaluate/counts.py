@@ -161,7 +161,14 @@ def span_table(batch: Batch, allow_unknown: bool = False) -> SpanTable:
             f"document {batch.ids[int(batch.s_doc[i])]!r}: span {batch.s_ids[i]!r} has label {batch.unknown_labels[i]!r}, not in the schema"
         )
     n = len(batch.s_doc)
-    canon, keep = _dedupe([batch.s_doc, batch.s_start, batch.s_end, batch.s_label], prefer=list(batch.s_attrs.T))
+    cols = [batch.s_doc, batch.s_start, batch.s_end, batch.s_label]
+    canon, keep = _dedupe(cols)
+    if not keep.all():
+        # Of duplicates, keep the smallest attributes, then the smallest id: which one is kept
+        # (and named in the error records) never depends on input order.
+        id_rank = np.empty(n, np.int64)
+        id_rank[sorted(range(n), key=batch.s_ids.__getitem__)] = np.arange(n, dtype=np.int64)
+        canon, keep = _dedupe(cols, prefer=[*batch.s_attrs.T, id_rank])
     n_docs = len(batch)
     if n == 0 or keep.all():
         return SpanTable(batch.s_doc, batch.s_start, batch.s_end, batch.s_label, batch.s_entity, batch.s_attrs,
@@ -631,6 +638,13 @@ def _errors(gold: Batch, G, P, GR, PR, g, p, chosen, same_b, same_l, clitic) -> 
             text = texts[d] or ""
             out.append({"doc": ids[d], "kind": kind, "label": RELATION_LABELS[int(R.label[i])],
                         "head": _span_view(S, int(R.head[i]), text), "tail": _span_view(S, int(R.tail[i]), text)})
+    # Documents in gold order; within one, by where the error is (its gold span, else its
+    # predicted one; a relation by its head, then tail), so the input's span order never shows.
     order = {d: i for i, d in enumerate(ids)}
-    out.sort(key=lambda e: (order[e["doc"]], e["kind"]))
+
+    def where(e: dict[str, Any]) -> tuple[Any, ...]:
+        spans = [(v["start"], v["end"], v["label"]) for v in (e.get(k) for k in ("gold", "pred", "head", "tail")) if v]
+        return (order[e["doc"]], spans[0], spans[1] if len(spans) > 1 else (-1, -1, ""), e["kind"], e.get("label", ""))
+
+    out.sort(key=where)
     return out

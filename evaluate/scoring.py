@@ -321,6 +321,8 @@ def build_sections(
         sec = {"micro": _fig(point[("relations", mode, "micro")], bt(("relations", mode, "micro")), mc, _flags(mc["gold"], mc["pred"]))}
         m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, _flags(mc["gold"], mc["pred"]))
         m.extra = {"labels": macro[f"relations.{mode}"], "labels_excluded": [x for x in RELATION_LABELS if x not in macro[f"relations.{mode}"]]}
+        if not macro[f"relations.{mode}"]:
+            m.flags.append("no_labels")  # as for spans
         sec["macro"] = m
         sec["per_label"] = {
             lab: _fig(point[("relations", mode, "per_label", lab)], bt(("relations", mode, "per_label", lab)), rc(c[i]), _flags(int(c[i][2]), int(c[i][1])))
@@ -336,7 +338,7 @@ def build_sections(
             "accuracy": _num(point[("attributes", name)]["accuracy"][0]),
             "correct": int(a[j, 0]),
             "total": int(a[j, 1]),
-            "ci": ci,
+            **({"ci": ci} if ci is not None else {}),  # absent without resamples, as on every figure
             "flags": [] if a[j, 1] else ["no_matched_spans"],
         }
 
