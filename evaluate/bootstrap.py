@@ -146,8 +146,8 @@ def paired_bootstrap(da: np.ndarray, db: np.ndarray, stats: Stats, n_boot: int, 
     for j, obs in enumerate(observed.tolist()):
         diffs = all_diffs[:, j]
         diffs = diffs[~np.isnan(diffs)]
-        if np.isnan(obs) or len(diffs) == 0:
-            out.append({"diff": None, "p": None, "ci": None})
+        if np.isnan(obs) or len(diffs) == 0:  # the difference stands without resamples; the test does not
+            out.append({"diff": None if np.isnan(obs) else obs, "p": None, "ci": None})
             continue
         null = np.abs(diffs - diffs.mean())
         p = (int(np.sum(null >= abs(obs))) + 1) / (len(diffs) + 1)
