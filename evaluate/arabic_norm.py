@@ -4,10 +4,15 @@ A system may have re-saved a text with other alef/hamza forms, ى for ي, ه for
 or without tatweel and diacritics. With `norm="arabic"` such a text is accepted
 as the same document, and the prediction's offsets are carried over to the gold
 text through the normalization (so a span over a removed diacritic stays on the
-same letters). Scores are always computed on gold offsets.
+same letters). Scores are always computed on gold offsets, and under `arabic` both
+sides' boundaries are snapped past removed characters (`snap_spans`): where a
+diacritic or tatweel falls inside or outside a span then never decides a match,
+whether or not the prediction's text was re-spelled.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 NORMS: tuple[str, ...] = ("none", "arabic")
 
@@ -49,3 +54,34 @@ def offset_map(pred_text: str, gold_text: str) -> list[int] | None:
         if i < len(pred_text) and n_kept < len(pk) and pk[n_kept] == i:
             n_kept += 1
     return out
+
+
+#: Code point -> removed by `normalize` (every removed character is below U+0671).
+_REMOVED_CODE = np.zeros(0x671, bool)
+_REMOVED_CODE[[ord(c) for c in _REMOVED]] = True
+
+
+def snap_spans(texts: list[str | None], doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Span offsets moved forward past removed characters: a start onto the next kept
+    character, an end over the removed characters that follow it (as `offset_map` maps).
+    A span of removed characters only keeps its offsets (it would become empty)."""
+    if len(doc) == 0:
+        return start, end
+    lengths = np.fromiter((len(t or "") for t in texts), np.int64, len(texts))
+    base = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    codes = np.frombuffer("".join(t or "" for t in texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    removed = np.zeros(len(codes), bool)
+    low = codes < len(_REMOVED_CODE)
+    removed[low] = _REMOVED_CODE[codes[low]]
+    kept = np.flatnonzero(~removed)
+    doc_end = base[doc] + lengths[doc]
+
+    def snap(x: np.ndarray) -> np.ndarray:
+        at = base[doc] + x
+        i = np.searchsorted(kept, at)
+        nxt = np.where(i < len(kept), kept[np.minimum(i, max(len(kept) - 1, 0))] if len(kept) else doc_end, doc_end)
+        return np.minimum(nxt, doc_end) - base[doc]
+
+    s2, e2 = snap(start), snap(end)
+    ok = s2 < e2
+    return np.where(ok, s2, start), np.where(ok, e2, end)

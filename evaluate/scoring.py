@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -140,6 +140,12 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _snapped(batch: Batch) -> Batch:
+    """The batch with its span boundaries snapped past removed characters (`arabic_norm.snap_spans`)."""
+    start, end = arabic_norm.snap_spans(batch.texts, batch.s_doc, batch.s_start, batch.s_end)
+    return replace(batch, s_start=start, s_end=end)
+
+
 def _as_batch(docs: Batch | Iterable[Document], gold: bool, validate: bool, allow_unknown: bool) -> Batch:
     if isinstance(docs, Batch):
         return docs
@@ -183,7 +189,10 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
         if p_text is not None and p_text != gold_text:
             mapping = arabic_norm.offset_map(p_text, gold_text) if norm == "arabic" else None
             if mapping is None:
-                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text" + (" (even after Arabic normalization)" if norm == "arabic" else ""),
+                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text" + (
+                                 " (even after Arabic normalization)" if norm == "arabic" else
+                                 (" (if only in spelling: alef and hamza forms, ى/ي, ة/ه, tatweel or diacritics, "
+                                  "--normalize arabic accepts it)" if arabic_norm.offset_map(p_text, gold_text) else "")),
                                  {"pred": [gold.ids[gi]], "gold": [gold.ids[gi]]})
             remaps[gi] = mapping
         elif p_text is None and p_sha is not None and p_sha != _sha(gold_text):
@@ -440,6 +449,8 @@ def count(
         except ValueError as exc:
             raise InputError(str(exc)) from None
         aligned, missing, extra = align(gold, pred, ignore_extra=ignore_extra, norm=norm)
+        if norm == "arabic":
+            gold, aligned = _snapped(gold), _snapped(aligned)
         try:
             # Counted in blocks of documents: the arrays of a block stay in the CPU caches,
             # which keeps time linear in the number of documents (and lower).
