@@ -143,6 +143,8 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
         raise click.UsageError("give --pred at least twice (the first is the baseline)")
     if names and len(names) != len(pred):
         raise click.UsageError("give one --name per --pred")
+    if any(not n or not n.isprintable() for n in names):
+        raise click.UsageError("each --name must be printable text on one line")
     labels = list(names) if names else [Path(p).stem for p in pred]
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{lab}" for i, lab in enumerate(labels)]

@@ -60,7 +60,13 @@ def _counts(fig: dict[str, Any]) -> str:
     if "tp" in c:
         return f"tp={c['tp']} fp={c['fp']} fn={c['fn']}"
     if "missed" in c:
-        return f"cor={c['correct']} inc={c['incorrect']} par={c['partial']} mis={c['missed']} spu={c['spurious']}"
+        out = f"cor={c['correct']} inc={c['incorrect']} par={c['partial']} mis={c['missed']} spu={c['spurious']}"
+        # Per label, a pair of two labels counts under the gold one on the gold side and under the
+        # predicted one on the predicted side: where the sides differ, P is computed from the latter.
+        pred_side = (c["pred_correct"], c["pred_incorrect"], c["pred_partial"])
+        if pred_side != (c["correct"], c["incorrect"], c["partial"]):
+            out += " pred_cor={} pred_inc={} pred_par={}".format(*pred_side)
+        return out
     return " ".join(f"{k}={v}" for k, v in c.items())
 
 
@@ -78,7 +84,8 @@ def _text_table(rows: list[list[str]], header: list[str]) -> str:
 
 def _md_table(rows: list[list[str]], header: list[str]) -> str:
     def esc(s: str) -> str:
-        return str(s).replace("|", "\\|")
+        # `|` would end the cell and `<unknown>` would read as an HTML tag.
+        return str(s).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace(">", "\\>")
 
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
@@ -134,7 +141,7 @@ def render_agree(report: dict[str, Any], fmt: str = "table") -> str:
     for mode, dirs in report["relations"].items():
         for d, fig in dirs.items():
             rows.append(["relations", mode, d, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-    return _tabular(report["signature"], header, rows, fmt)
+    return _tabular(report["signature"], header, rows, fmt, n_docs=report["n_docs"])
 
 
 def _csv(signature: str, header: list[str], rows: list[list[str]]) -> str:
@@ -148,13 +155,14 @@ def _csv(signature: str, header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-def _tabular(signature: str, header: list[str], rows: list[list[str]], fmt: str) -> str:
+def _tabular(signature: str, header: list[str], rows: list[list[str]], fmt: str, n_docs: int | None = None) -> str:
     if fmt == "csv":
         return _csv(signature, header, rows)
+    docs = [] if n_docs is None else [f"Documents: {n_docs}"]
     if fmt == "markdown":
-        return f"`{signature}`\n\n" + _md_table(rows, header) + "\n"
+        return "\n\n".join([f"`{signature}`", *docs, _md_table(rows, header)]) + "\n"
     if fmt == "table":
-        return f"Signature: {signature}\n\n" + _text_table(rows, header) + "\n"
+        return "\n".join([f"Signature: {signature}", *docs, "", _text_table(rows, header)]) + "\n"
     raise ValueError(f"unknown format {fmt!r}")
 
 
