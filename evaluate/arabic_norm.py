@@ -56,8 +56,8 @@ def offset_map(pred_text: str, gold_text: str) -> list[int] | None:
     return out
 
 
-#: Code point -> removed by `normalize` (every removed character is below U+0671).
-_REMOVED_CODE = np.zeros(0x671, bool)
+#: Code point -> removed by `normalize`; the last entry stands for every code point above U+0670.
+_REMOVED_CODE = np.zeros(0x672, bool)
 _REMOVED_CODE[[ord(c) for c in _REMOVED]] = True
 
 
@@ -68,19 +68,14 @@ def snap_spans(texts: list[str | None], doc: np.ndarray, start: np.ndarray, end:
     if len(doc) == 0:
         return start, end
     lengths = np.fromiter((len(t or "") for t in texts), np.int64, len(texts))
-    base = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    base = np.concatenate([[0], np.cumsum(lengths)[:-1]])[doc]
     codes = np.frombuffer("".join(t or "" for t in texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-    removed = np.zeros(len(codes), bool)
-    low = codes < len(_REMOVED_CODE)
-    removed[low] = _REMOVED_CODE[codes[low]]
-    kept = np.flatnonzero(~removed)
-    doc_end = base[doc] + lengths[doc]
+    removed = _REMOVED_CODE[np.minimum(codes, len(_REMOVED_CODE) - 1)]
+    kept = np.append(np.flatnonzero(~removed), len(codes))  # a sentinel after the last text
+    doc_end = base + lengths[doc]
 
     def snap(x: np.ndarray) -> np.ndarray:
-        at = base[doc] + x
-        i = np.searchsorted(kept, at)
-        nxt = np.where(i < len(kept), kept[np.minimum(i, max(len(kept) - 1, 0))] if len(kept) else doc_end, doc_end)
-        return np.minimum(nxt, doc_end) - base[doc]
+        return np.minimum(kept[np.searchsorted(kept, base + x)], doc_end) - base
 
     s2, e2 = snap(start), snap(end)
     ok = s2 < e2

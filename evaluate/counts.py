@@ -49,17 +49,17 @@ REL_COUNTS: tuple[str, ...] = ("tp", "pred", "gold")
 N_LABELS = len(SPAN_LABELS) + 1
 QUOTE = LABEL_ID["QUOTE"]
 
-#: Arabic short vowels, tanween, shadda and sukun: a proclitic or the article may carry them.
-_MARKS = "\u064b-\u0652"
+#: Arabic short vowels, tanween, shadda and sukun (U+064B-U+0652): a proclitic or the article may carry them.
+_MARK_CHARS = "".join(map(chr, range(0x64B, 0x653)))
+_MARKS = f"[{_MARK_CHARS}]*"
 #: What a `clitic` prediction may add before gold's start: up to two proclitics (a second one
 #: only after و or ف), perhaps vocalized and perhaps followed by a tatweel (بـ before a Latin
 #: word or a number), and/or the article ال.
-CLITIC_ADDED = re.compile(f"(?:(?:[وف][{_MARKS}]*)?[وفبلك][{_MARKS}]*\u0640?)?(?:ا[{_MARKS}]*ل[{_MARKS}]*)?")
+CLITIC_ADDED = re.compile(f"(?:(?:[وف]{_MARKS})?[وفبلك]{_MARKS}\u0640?)?(?:ا{_MARKS}ل{_MARKS})?")
 #: What it may leave out at gold's start: the article, which gold keeps inside (guidelines §1.2),
 #: or, where gold starts after the ل of لل (§1.1), the ل that stands for the article there.
-CLITIC_LEFT_OUT = re.compile(f"ا[{_MARKS}]*ل[{_MARKS}]*")
-_LAM_LEFT_OUT = re.compile(f"ل[{_MARKS}]*")
-_MARK_CHARS = "".join(map(chr, range(0x64B, 0x653)))
+CLITIC_LEFT_OUT = re.compile(f"ا{_MARKS}ل{_MARKS}")
+_LAM_LEFT_OUT = re.compile(f"ل{_MARKS}")
 #: A word for the quote token overlap: a run of word characters (tokenize.WORD_CHARS) that holds
 #: a letter or digit: a quote cut inside a word after its last letter leaves no token of marks only.
 _WORD = re.compile(f"(?:(?!{LETTER_OR_DIGIT}){WORD_CHARS})*{LETTER_OR_DIGIT}{WORD_CHARS}*")

@@ -187,12 +187,12 @@ def align(gold: Batch, pred: Batch, ignore_extra: bool = False, norm: str = "non
         gold_text = gold.texts[gi] or ""
         p_text, p_sha = pred.texts[i], pred.text_sha256[i]
         if p_text is not None and p_text != gold_text:
-            mapping = arabic_norm.offset_map(p_text, gold_text) if norm == "arabic" else None
-            if mapping is None:
-                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text" + (
-                                 " (even after Arabic normalization)" if norm == "arabic" else
-                                 (" (if only in spelling: alef and hamza forms, ى/ي, ة/ه, tatweel or diacritics, "
-                                  "--normalize arabic accepts it)" if arabic_norm.offset_map(p_text, gold_text) else "")),
+            mapping = arabic_norm.offset_map(p_text, gold_text)  # None: not the same text even after normalization
+            if mapping is None or norm != "arabic":
+                why = (" (even after Arabic normalization)" if norm == "arabic" else
+                       "" if mapping is None else
+                       " (if only in spelling: alef and hamza forms, ى/ي, ة/ه, tatweel or diacritics, --normalize arabic accepts it)")
+                raise InputError(f"document {gold.ids[gi]!r}: the prediction's text differs from the gold text{why}",
                                  {"pred": [gold.ids[gi]], "gold": [gold.ids[gi]]})
             remaps[gi] = mapping
         elif p_text is None and p_sha is not None and p_sha != _sha(gold_text):
