@@ -54,7 +54,9 @@ RELATION_KEYS: dict[str, tuple[str, str]] = {
     "cue": ("cue", "QUOTE"),
     "aff": ("affiliation", "PER"),
 }
-META_KEYS = ("id", "title", "date", "genre", "region", "split", "grounding", "annotators", "notes")
+# `event` (id, date, name of the real event an article is built on) is authoring metadata: it feeds the
+# sampling frame corpus/events.tsv and the split-by-event rule, not the document record.
+META_KEYS = ("id", "title", "date", "genre", "region", "split", "grounding", "annotators", "notes", "event")
 REQUIRED_META = ("id", "title", "date", "genre", "region", "split", "grounding", "annotators")
 _ID = re.compile(S.ITEM_ID_PATTERN)
 
