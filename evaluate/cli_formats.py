@@ -207,7 +207,7 @@ def hub() -> None:
 @click.option("--private", is_flag=True, help="Create the repository as private.")
 @click.option("--dry-run", is_flag=True, help="Validate and list the files and card metadata; upload nothing.")
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Corpus folder (default: corpus/ of this clone).")
+              help="Corpus folder (default: corpus/ of the clone holding the current folder).")
 def hub_push(repo_id: str, private: bool, dry_run: bool, corpus_dir: str | None) -> None:
     """Validate corpus/, then upload its card and data files as a dataset repository."""
     import yaml
@@ -215,7 +215,15 @@ def hub_push(repo_id: str, private: bool, dry_run: bool, corpus_dir: str | None)
     from ittifaq.evaluate.corpus_io import REPO_ROOT
     from ittifaq.evaluate.formats import hub as hub_mod
 
-    root = Path(corpus_dir) if corpus_dir else REPO_ROOT / "corpus"
+    if corpus_dir:
+        root = Path(corpus_dir)
+    else:
+        found = hub_mod.clone_corpus(Path.cwd(), REPO_ROOT)
+        if found is None:
+            raise click.UsageError("no clone of ittifaq here (a folder with corpus/sources and pyproject.toml): "
+                                   "give the corpus folder to push with --corpus")
+        root = found
+        click.echo(f"corpus folder: {root}", err=True)
     if dry_run:
         files, meta = hub_mod.check_corpus(root)
         click.echo(f"dry run: would push {len(files)} file(s) from {root} to dataset {repo_id} "

@@ -22,7 +22,6 @@ from ittifaq.evaluate.schema import Document
 from ittifaq.evaluate.tokenize import bio_tags, tokenize
 from ittifaq.evaluate.validation import Problem, check_record
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 SENTENCE_END = {".", "؟", "?", "!", "…"}
 
 
@@ -211,11 +210,7 @@ def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
         outputs[corpus_dir / "data" / "documents" / f"{split}.parquet"] = _parquet(records, S.hf_features()["features"])
         ner_rows = [row for d in split_docs for row in ner_records(d)]
         outputs[corpus_dir / "data" / "ner" / f"{split}.parquet"] = _parquet(ner_rows, _ner_features_yaml())
-    schema_bytes = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
-    pred_schema_bytes = (json.dumps(S.json_schema(predictions=True), ensure_ascii=False, indent=2) + "\n").encode()
-    outputs[corpus_dir / "document.schema.json"] = schema_bytes
-    outputs[PACKAGE_DIR / "document.schema.json"] = schema_bytes
-    outputs[PACKAGE_DIR / "prediction.schema.json"] = pred_schema_bytes
+    outputs[corpus_dir / "document.schema.json"] = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
     card = corpus_dir / "README.md"
     existing = card.read_text(encoding="utf-8") if card.exists() else None
     from ittifaq.evaluate.corpus_stats import corpus_stats, stats_markdown

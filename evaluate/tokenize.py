@@ -108,11 +108,6 @@ def tokenize(
     return out
 
 
-def token_texts(text: str, tokens: Iterable[tuple[int, int]]) -> list[str]:
-    """The surface strings of `tokens`."""
-    return [text[a:b] for a, b in tokens]
-
-
 def bio_tags(
     tokens: list[tuple[int, int]], spans: Iterable[tuple[int, int, str]]
 ) -> list[str]:

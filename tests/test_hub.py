@@ -121,3 +121,28 @@ def test_card_must_exist_and_name_pushed_files(corpus, fake_api):
         hub.check_corpus(corpus)
     with pytest.raises(InputError, match="ORG/NAME"):
         hub.push(corpus, "no-slash", False, corpus.parent / "stage", api=FakeApi())
+
+
+def test_default_corpus_is_the_clone_holding_the_current_folder(corpus, fake_api, monkeypatch):
+    clone = corpus.parent
+    (clone / "pyproject.toml").write_text("[project]\nname = 'ittifaq'\n", encoding="utf-8")
+    (clone / "sub").mkdir()
+    monkeypatch.chdir(clone / "sub")
+    r = CliRunner().invoke(cli, ["hub", "push", "--repo-id", "org/ittifaq", "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert f"corpus folder: {corpus.resolve()}" in r.output
+    assert f"from {corpus.resolve()} to dataset" in r.output
+    assert "data/documents/train.parquet" in r.output
+
+
+def test_without_a_clone_hub_push_asks_for_corpus(tmp_path, fake_api, monkeypatch):
+    import ittifaq.evaluate.corpus_io as corpus_io
+
+    installed = tmp_path / "site-packages" / "ittifaq"
+    (installed / "corpus" / "data").mkdir(parents=True)
+    monkeypatch.setattr(corpus_io, "REPO_ROOT", installed)
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["hub", "push", "--repo-id", "org/ittifaq", "--dry-run"])
+    assert r.exit_code == 2
+    assert "--corpus" in r.output and "no clone" in r.output
+    assert fake_api.calls == []

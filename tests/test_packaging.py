@@ -24,7 +24,7 @@ def test_wheel_installs_only_under_ittifaq(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert tops == {"ittifaq", next(t for t in tops if t.endswith(".dist-info"))}, tops
     assert "ittifaq/evaluate/scoring.py" in names and "ittifaq/baselines/crf.py" in names
-    assert "ittifaq/corpus/data/test.jsonl" in names and "ittifaq/evaluate/document.schema.json" in names
+    assert "ittifaq/corpus/data/test.jsonl" in names and "ittifaq/corpus/document.schema.json" in names
 
 
 METRIC = '''

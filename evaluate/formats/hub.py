@@ -21,6 +21,21 @@ from ittifaq.evaluate.reading import InputError
 CARD = "README.md"
 DATA_DIR = "data"
 DATA_SUFFIXES = (".jsonl", ".parquet")
+#: What makes a folder a clone of ittifaq: the sources the corpus is built from, and the project file.
+CLONE_MARKS = ("corpus/sources", "pyproject.toml")
+
+
+def clone_corpus(start: str | os.PathLike[str], package_root: str | os.PathLike[str]) -> Path | None:
+    """corpus/ of the clone holding `start` (or one of its parents), else of the clone the
+    package runs from (an editable install); None when neither is a clone.
+
+    An installed package carries only the JSONL of the corpus (no Parquet, no sources), so
+    it is never what `hub push` should publish."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents, Path(package_root).resolve()):
+        if all((folder / mark).exists() for mark in CLONE_MARKS):
+            return folder / "corpus"
+    return None
 
 
 def card_metadata(corpus_dir: str | os.PathLike[str]) -> dict[str, Any]:
