@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ittifaq.evaluate.reading import InputError, iter_records, jsonl_files
+from ittifaq.evaluate.columns import Batch, from_documents
+from ittifaq.evaluate.gc_pause import gc_paused
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.fast_read import read_batch
+from ittifaq.evaluate.io.jsonl import iter_records, jsonl_files
+from ittifaq.evaluate.io.validation import iter_problems, tolerated_with_unknown_labels
 from ittifaq.evaluate.schema import SPLITS, Document
-from ittifaq.evaluate.validation import iter_problems, tolerated_with_unknown_labels
-
-if TYPE_CHECKING:
-    from ittifaq.evaluate.columns import Batch
 
 #: Where the bundled corpus lives when running from a clone (the package sits at the repo root).
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DATA = REPO_ROOT / "corpus" / "data"
 
 MAX_PROBLEMS_SHOWN = 50
@@ -27,8 +27,6 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
     With `allow_unknown`, span labels outside the schema pass through to the scorer.
     """
     paths = list(paths)
-    from ittifaq.evaluate.counts import gc_paused
-
     docs: list[Document] = []
     with gc_paused():
         if allow_unknown:
@@ -51,9 +49,6 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
 def read_columns(paths: Iterable[str | os.PathLike[str]], predictions: bool = False, allow_unknown: bool = False) -> Batch:
     """Validated input as scorer columns, the fast way into `score`: the fast reader when it
     can vouch for every record, else the full validator (InputError listing the problems)."""
-    from ittifaq.evaluate.columns import from_documents
-    from ittifaq.evaluate.fast_read import read_batch
-
     paths = list(paths)
     batch = read_batch(paths, predictions=predictions, allow_unknown=allow_unknown)
     if batch is not None:

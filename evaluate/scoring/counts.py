@@ -15,17 +15,11 @@ Count layouts (the last axis):
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ittifaq.evaluate import matching
 from ittifaq.evaluate.columns import (
     ATTR_NAMES,
     LABEL_ID,
@@ -33,69 +27,20 @@ from ittifaq.evaluate.columns import (
     UNKNOWN,
     Batch,
     dense_rank,
-    first_rows,
     from_documents,
     row_key,
     sort_groups,
 )
+from ittifaq.evaluate.gc_pause import gc_paused
 from ittifaq.evaluate.schema import ATTRIBUTES, RELATION_LABELS, SPAN_LABELS, Document
-from ittifaq.evaluate.tokenize import LETTER_OR_DIGIT, WORD_CHARS
+from ittifaq.evaluate.scoring import matching
+from ittifaq.evaluate.scoring.errors import error_list
+from ittifaq.evaluate.scoring.quote_tokens import token_overlap
+from ittifaq.evaluate.scoring.schemes import clitic_equal
+from ittifaq.evaluate.scoring.tables import RelTable, SpanTable, rel_table, span_table
 
-SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
-REL_MODES: tuple[str, ...] = ("strict", "boundaries", "relaxed", "entity")
-GOLD_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "missed")
-PRED_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "spurious")
-REL_COUNTS: tuple[str, ...] = ("tp", "pred", "gold")
 N_LABELS = len(SPAN_LABELS) + 1
 QUOTE = LABEL_ID["QUOTE"]
-
-#: Arabic short vowels, tanween, shadda and sukun (U+064B-U+0652): a proclitic or the article may carry them.
-_MARK_CHARS = "".join(map(chr, range(0x64B, 0x653)))
-_MARKS = f"[{_MARK_CHARS}]*"
-#: What a `clitic` prediction may add before gold's start: up to two proclitics (a second one
-#: only after و or ف), perhaps vocalized and perhaps followed by a tatweel (بـ before a Latin
-#: word or a number), and/or the article ال.
-CLITIC_ADDED = re.compile(f"(?:(?:[وف]{_MARKS})?[وفبلك]{_MARKS}\u0640?)?(?:ا{_MARKS}ل{_MARKS})?")
-#: What it may leave out at gold's start: the article, which gold keeps inside (guidelines §1.2),
-#: or, where gold starts after the ل of لل (§1.1), the ل that stands for the article there.
-CLITIC_LEFT_OUT = re.compile(f"ا{_MARKS}ل{_MARKS}")
-_LAM_LEFT_OUT = re.compile(f"ل{_MARKS}")
-#: A word for the quote token overlap: a run of word characters (tokenize.WORD_CHARS) that holds
-#: a letter or digit: a quote cut inside a word after its last letter leaves no token of marks only.
-_WORD = re.compile(f"(?:(?!{LETTER_OR_DIGIT}){WORD_CHARS})*{LETTER_OR_DIGIT}{WORD_CHARS}*")
-
-
-@dataclass(slots=True)
-class SpanTable:
-    """Deduplicated spans of all documents as flat arrays."""
-
-    doc: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    label: np.ndarray
-    entity: np.ndarray  # gold cluster code; -1 when none
-    attrs: np.ndarray  # [n, len(ATTR_NAMES)] value codes; -1 when None
-    ids: list[str]  # the span id of each row (first of its duplicates)
-    canon: np.ndarray  # batch row -> row of this table (duplicates share one)
-    n_duplicates: np.ndarray  # per document
-    unknown: dict[int, str]  # row -> label, for labels outside the schema
-
-    def __len__(self) -> int:
-        return len(self.doc)
-
-    def label_name(self, row: int) -> str:
-        code = int(self.label[row])
-        return SPAN_LABELS[code] if code < UNKNOWN else self.unknown.get(row, "<unknown>")
-
-
-@dataclass(slots=True)
-class RelTable:
-    doc: np.ndarray
-    label: np.ndarray
-    head: np.ndarray
-    tail: np.ndarray
-    ids: list[str]
-    n_duplicates: np.ndarray
 
 
 @dataclass
@@ -128,100 +73,6 @@ class DocCounts:
         out["quotes.analyst_tokens"] = self.analyst_tokens
         out["quotes.analyst_relations"] = self.analyst_relations
         return out
-
-
-def _dedupe(cols: list[np.ndarray], prefer: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(index of each row's canonical row, mask of canonical rows): rows equal on all cols collapse.
-
-    The canonical row of a group is the one with the smallest `prefer` values (the first
-    among equals), so which duplicate is kept, with its attributes, never depends on the
-    order of the input."""
-    n = len(cols[0])
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, bool)
-    key = row_key(cols)
-    canon = first_rows(key)
-    keep = canon == np.arange(n)
-    if prefer is None or keep.all():
-        return canon, keep
-    order = np.lexsort([*reversed(prefer), key])  # by key, then the preferred columns (stable: then row)
-    ks = key[order]
-    first = np.ones(n, bool)
-    first[1:] = ks[1:] != ks[:-1]
-    canon = np.empty(n, np.int64)
-    canon[order] = order[first][np.cumsum(first) - 1]
-    return canon, canon == np.arange(n)
-
-
-def span_table(batch: Batch, allow_unknown: bool = False) -> SpanTable:
-    """Deduplicate the spans of `batch` (same span = same doc, offsets and label)."""
-    if batch.unknown_labels and not allow_unknown:
-        i = min(batch.unknown_labels)
-        raise ValueError(
-            f"document {batch.ids[int(batch.s_doc[i])]!r}: span {batch.s_ids[i]!r} has label {batch.unknown_labels[i]!r}, not in the schema"
-        )
-    n = len(batch.s_doc)
-    cols = [batch.s_doc, batch.s_start, batch.s_end, batch.s_label]
-    canon, keep = _dedupe(cols)
-    if not keep.all():
-        # Of duplicates, keep the smallest attributes, then the smallest id: which one is kept
-        # (and named in the error records) never depends on input order.
-        id_rank = np.empty(n, np.int64)
-        id_rank[sorted(range(n), key=batch.s_ids.__getitem__)] = np.arange(n, dtype=np.int64)
-        canon, keep = _dedupe(cols, prefer=[*batch.s_attrs.T, id_rank])
-    n_docs = len(batch)
-    if n == 0 or keep.all():
-        return SpanTable(batch.s_doc, batch.s_start, batch.s_end, batch.s_label, batch.s_entity, batch.s_attrs,
-                         batch.s_ids, canon, np.zeros(n_docs, np.int64), dict(batch.unknown_labels))
-    # Rows renumbered to the kept ones; every id (even a duplicate's) maps to its canonical row.
-    new_index = np.cumsum(keep) - 1
-    kept = np.flatnonzero(keep)
-    return SpanTable(
-        doc=batch.s_doc[keep],
-        start=batch.s_start[keep],
-        end=batch.s_end[keep],
-        label=batch.s_label[keep],
-        entity=batch.s_entity[keep],
-        attrs=batch.s_attrs[keep],
-        ids=[batch.s_ids[i] for i in kept.tolist()],
-        canon=new_index[canon],
-        n_duplicates=np.bincount(batch.s_doc[~keep], minlength=n_docs),
-        unknown={int(new_index[r]): lab for r, lab in batch.unknown_labels.items() if keep[r]},
-    )
-
-
-def rel_table(batch: Batch, spans: SpanTable) -> RelTable:
-    """Relations onto span rows; the same (label, head, tail) after span dedup counts once."""
-    n_docs = len(batch)
-    if len(batch.r_doc) == 0:
-        z = np.zeros(0, np.int64)
-        return RelTable(z, z, z, z, [], np.zeros(n_docs, np.int64))
-    head, tail = spans.canon[batch.r_head], spans.canon[batch.r_tail]
-    _, keep = _dedupe([batch.r_doc, batch.r_label, head, tail])
-    if keep.all():
-        return RelTable(batch.r_doc, batch.r_label, head, tail, batch.r_ids, np.zeros(n_docs, np.int64))
-    dup = np.bincount(batch.r_doc[~keep], minlength=n_docs)
-    return RelTable(batch.r_doc[keep], batch.r_label[keep], head[keep], tail[keep], [batch.r_ids[i] for i in np.flatnonzero(keep).tolist()], dup)
-
-
-def _clitic_equal(text: str, gs: int, ge: int, ps: int, pe: int) -> bool:
-    """Same end, and the starts differ only by what the guidelines keep outside a span.
-
-    Gold says where the word starts, so the rule is not symmetric: a prediction may take
-    proclitics gold leaves out, but leaving out a letter gold takes is an error, since gold
-    takes none but the article's (`زير` for gold `وزير`, `بنان` for `لبنان`)."""
-    if ge != pe or gs == ps or max(gs, ps) >= ge:
-        return False
-    if ps < gs:
-        return CLITIC_ADDED.fullmatch(text, ps, gs) is not None
-    if CLITIC_LEFT_OUT.fullmatch(text, gs, ps) is not None:
-        return True
-    if _LAM_LEFT_OUT.fullmatch(text, gs, ps) is None:
-        return False
-    i = gs - 1
-    while i >= 0 and text[i] in _MARK_CHARS:
-        i -= 1
-    return i >= 0 and text[i] == "ل"
 
 
 def _per_doc(doc: np.ndarray, label: np.ndarray, status: np.ndarray, n_docs: int, n_labels: int, n_status: int) -> np.ndarray:
@@ -287,66 +138,10 @@ class RelRows:
     gold_hit: np.ndarray
 
 
-def _token_overlap(texts: list[str | None], G: SpanTable, P: SpanTable, g_sel: np.ndarray, p_sel: np.ndarray, n_docs: int) -> np.ndarray:
-    """[n, 3] tokens in both, in the predicted and in the gold selected spans, per document
-    (overlapping spans of a side are merged first, so no token counts twice)."""
-    out = np.zeros((n_docs, 3), np.int64)
-    by_doc_g: dict[int, list[tuple[int, int]]] = {}
-    by_doc_p: dict[int, list[tuple[int, int]]] = {}
-    for i in np.flatnonzero(g_sel).tolist():
-        by_doc_g.setdefault(int(G.doc[i]), []).append((int(G.start[i]), int(G.end[i])))
-    for i in np.flatnonzero(p_sel).tolist():
-        by_doc_p.setdefault(int(P.doc[i]), []).append((int(P.start[i]), int(P.end[i])))
-    for d in set(by_doc_g) | set(by_doc_p):
-        text = texts[d] or ""
-        gi_ = _merge(by_doc_g.get(d, []))
-        pi_ = _merge(by_doc_p.get(d, []))
-        out[d] = (_token_count(text, _intersect(gi_, pi_)), _token_count(text, pi_), _token_count(text, gi_))
-    return out
-
-
 def _rel_keys(rels: RelTable, spans: SpanTable) -> tuple[np.ndarray, ...]:
     """Columns that tell a document's relations apart: label, and each argument's start, end and label."""
     h, t = rels.head, rels.tail
     return (rels.label, spans.start[h], spans.end[h], spans.label[h], spans.start[t], spans.end[t], spans.label[t])
-
-
-def _token_count(text: str, intervals: list[tuple[int, int]]) -> int:
-    return sum(len(_WORD.findall(text, a, b)) for a, b in intervals)
-
-
-def _merge(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(iv):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def _intersect(x: list[tuple[int, int]], y: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out, i, j = [], 0, 0
-    while i < len(x) and j < len(y):
-        a, b = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
-        if a < b:
-            out.append((a, b))
-        if x[i][1] < y[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-def gold_digest(gold: Batch) -> str:
-    """SHA-256 of the gold content (ids, texts, spans, entities, attributes, relations), for
-    signatures of gold given in memory rather than as a file."""
-    digest = hashlib.sha256()
-    digest.update("\x00".join(gold.ids).encode("utf-8"))
-    digest.update("\x00".join(t or "" for t in gold.texts).encode("utf-8"))
-    for arr in (gold.s_doc, gold.s_start, gold.s_end, gold.s_label, gold.s_entity, gold.s_attrs, gold.r_doc, gold.r_label, gold.r_head, gold.r_tail):
-        digest.update(np.ascontiguousarray(arr, np.int64).tobytes())
-    return digest.hexdigest()
 
 
 def concat_counts(parts: list[DocCounts]) -> DocCounts:
@@ -392,23 +187,6 @@ def compute_counts(
         return _compute_counts(gold, pred, allow_unknown, collect_errors)
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects.
-
-    Flattening millions of spans allocates tuples and lists that trigger full
-    collections over every live object again and again; that made time grow
-    superlinearly with corpus size. Nothing built here forms reference cycles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_errors: bool) -> DocCounts:
     n_docs = len(gold)
     texts = gold.texts
@@ -433,7 +211,7 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     cand = np.flatnonzero(~same_b & same_l & (G.end[g] == P.end[p]) & (np.abs(G.start[g] - P.start[p]) <= 16))
     for k in cand:
         gi, pi = g[k], p[k]
-        clitic[k] = _clitic_equal(texts[G.doc[gi]] or "", int(G.start[gi]), int(G.end[gi]), int(P.start[pi]), int(P.end[pi]))
+        clitic[k] = clitic_equal(texts[G.doc[gi]] or "", int(G.start[gi]), int(G.end[gi]), int(P.start[pi]), int(P.end[pi]))
     comp = matching.components(len(G), len(P), g, p)
     rules = {
         "strict": (same_b & same_l, 1),
@@ -541,11 +319,11 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
     g_quote, p_quote = G.label == QUOTE, P.label == QUOTE
     g_an = g_quote & (G.attrs[:, role] == analyst_code)
     p_an = p_quote & (P.attrs[:, role] == analyst_code)
-    quote_tokens = _token_overlap(texts, G, P, g_quote, p_quote, n_docs)
+    quote_tokens = token_overlap(texts, G, P, g_quote, p_quote, n_docs)
     # As for the analyst quotes below: precision over what is predicted an analyst's (and lies in
     # a gold analyst quote), recall over the gold analyst quotes, whatever role was predicted.
-    an_pred = _token_overlap(texts, G, P, g_an, p_an, n_docs)
-    an_gold = _token_overlap(texts, G, P, g_an, p_quote, n_docs)
+    an_pred = token_overlap(texts, G, P, g_an, p_an, n_docs)
+    an_gold = token_overlap(texts, G, P, g_an, p_quote, n_docs)
     analyst_tokens = np.stack([an_pred[:, 0], an_pred[:, 1], an_gold[:, 0], an_gold[:, 2]], axis=1)
     found = np.zeros(len(G), bool)
     found[mg] = True
@@ -591,60 +369,7 @@ def _compute_counts(gold: Batch, pred: Batch, allow_unknown: bool, collect_error
         relation_duplicates=PR.n_duplicates,
     )
     if collect_errors:
-        counts.errors = _errors(gold, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
+        counts.errors = error_list(gold, G, P, GR, PR, g, p, chosen_by["strict"], same_b, same_l, clitic)
     return counts
 
 
-def _span_view(S: SpanTable, row: int, text: str) -> dict[str, Any]:
-    start, end = int(S.start[row]), int(S.end[row])
-    return {"id": S.ids[row], "start": start, "end": end, "label": S.label_name(row), "text": text[start:end]}
-
-
-def _errors(gold: Batch, G, P, GR, PR, g, p, chosen, same_b, same_l, clitic) -> list[dict[str, Any]]:
-    """Every strict-scheme span error and strict-mode relation error, grouped by document."""
-    out: list[dict[str, Any]] = []
-    ids, texts = gold.ids, gold.texts
-    matched_g = np.zeros(len(G), bool)
-    matched_p = np.zeros(len(P), bool)
-    matched_g[g[chosen]] = True
-    matched_p[p[chosen]] = True
-    for k in np.flatnonzero(chosen & ~(same_b & same_l)):
-        gi, pi = int(g[k]), int(p[k])
-        d = int(G.doc[gi])
-        text = texts[d] or ""
-        kind = "label" if same_b[k] else ("boundary" if same_l[k] else "boundary+label")
-        rec = {"doc": ids[d], "kind": kind, "gold": _span_view(G, gi, text), "pred": _span_view(P, pi, text)}
-        if clitic[k] and not same_b[k]:
-            rec["clitic_only"] = True
-        out.append(rec)
-    for gi in np.flatnonzero(~matched_g).tolist():
-        d = int(G.doc[gi])
-        out.append({"doc": ids[d], "kind": "missed", "gold": _span_view(G, gi, texts[d] or "")})
-    for pi in np.flatnonzero(~matched_p).tolist():
-        d = int(P.doc[pi])
-        out.append({"doc": ids[d], "kind": "spurious", "pred": _span_view(P, pi, texts[d] or "")})
-    # Relations (strict mode): a gold relation missed / a predicted one spurious.
-    def keys(R: RelTable, S: SpanTable) -> list[tuple[int, ...]]:
-        cols = (R.doc, R.label, S.start[R.head], S.end[R.head], S.label[R.head], S.start[R.tail], S.end[R.tail], S.label[R.tail])
-        return list(zip(*(c.tolist() for c in cols), strict=False))
-
-    g_keys, p_keys = keys(GR, G), keys(PR, P)
-    g_set, p_set = set(g_keys), set(p_keys)
-    for R, S, own, other, kind in ((GR, G, g_keys, p_set, "relation-missed"), (PR, P, p_keys, g_set, "relation-spurious")):
-        for i, key in enumerate(own):
-            if key in other:
-                continue
-            d = int(R.doc[i])
-            text = texts[d] or ""
-            out.append({"doc": ids[d], "kind": kind, "label": RELATION_LABELS[int(R.label[i])],
-                        "head": _span_view(S, int(R.head[i]), text), "tail": _span_view(S, int(R.tail[i]), text)})
-    # Documents in gold order; within one, by where the error is (its gold span, else its
-    # predicted one; a relation by its head, then tail), so the input's span order never shows.
-    order = {d: i for i, d in enumerate(ids)}
-
-    def where(e: dict[str, Any]) -> tuple[Any, ...]:
-        spans = [(v["start"], v["end"], v["label"]) for v in (e.get(k) for k in ("gold", "pred", "head", "tail")) if v]
-        return (order[e["doc"]], spans[0], spans[1] if len(spans) > 1 else (-1, -1, ""), e["kind"], e.get("label", ""))
-
-    out.sort(key=where)
-    return out

@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path
 
 from ittifaq.evaluate.formats.layers import LAYER_OF
-from ittifaq.evaluate.reading import InputError, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import SPAN_LABELS, Document, Relation, Span
 
 #: Span diff statuses, in the order the key lists them.
@@ -44,7 +45,7 @@ def e(value: object) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("ittifaq.evaluate.formats").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("ittifaq.evaluate.render").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def diff_spans(gold: list[Span], pred: list[Span]) -> tuple[dict[str, str], dict[str, str]]:

@@ -26,9 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ittifaq.evaluate.fast_read import Segment, read_segments, split_lines
-from ittifaq.evaluate.reading import jsonl_files
-from ittifaq.evaluate.scoring import Counted, count
+from ittifaq.evaluate.io.fast_read import read_segments
+from ittifaq.evaluate.io.jsonl import jsonl_files
+from ittifaq.evaluate.io.segments import Segment, split_lines
+from ittifaq.evaluate.scoring.pipeline import Counted, count
 
 #: Below this many bytes of input a second process costs more than it saves.
 MIN_PARALLEL_BYTES = 8 << 20

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ittifaq.evaluate import schema as S
+from ittifaq.evaluate.authoring.hard_cases import hard_case_counts
 from ittifaq.evaluate.schema import Document
-from ittifaq.evaluate.tokenize import tokenize
+from ittifaq.evaluate.text.tokenize import tokenize
 
 COVERAGE_KEYS = ("quotes_indirect_share", "quotes_analyst_share")
 
@@ -62,8 +63,6 @@ def corpus_stats(docs: Iterable[Document]) -> dict[str, Any]:
             if s.label == "AGREEMENT":
                 parties_per_agreement[party_count[s.id]] += 1
     n_quotes = spans["QUOTE"]
-    from ittifaq.evaluate.hard_cases import hard_case_counts
-
     return {
         "hard_cases": hard_case_counts(docs),
         "documents": len(docs),
@@ -161,7 +160,7 @@ def stats_markdown(result: dict[str, Any]) -> str:
         ],
     )
     lines += _md_table(
-        ("hard case (guidelines §6; heuristic counts, see evaluate/hard_cases.py)", "occurrences", "documents"),
+        ("hard case (guidelines §6; heuristic counts, see evaluate/authoring/hard_cases.py)", "occurrences", "documents"),
         [(k.replace("_", " "), v["occurrences"], v["documents"]) for k, v in result.get("hard_cases", {}).items()],
     )
     return "\n".join(lines).rstrip() + "\n"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from ittifaq.evaluate.columns import Batch, from_documents
-from ittifaq.evaluate.fast_read import read_objects
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.fast_read import read_objects
+from ittifaq.evaluate.io.validation import Problem, check_record, tolerated_with_unknown_labels
 from ittifaq.evaluate.schema import Document
-from ittifaq.evaluate.validation import Problem, check_record, tolerated_with_unknown_labels
 
 #: Problems shown in the error (the count says how many there are).
 SHOWN = 20

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.validation import validate_paths
 
 CARD = "README.md"
 DATA_DIR = "data"
@@ -71,8 +72,6 @@ def hub_files(corpus_dir: str | os.PathLike[str]) -> list[str]:
 
 def check_corpus(corpus_dir: str | os.PathLike[str]) -> tuple[list[str], dict[str, Any]]:
     """Validate everything that would be pushed; returns (files, card metadata)."""
-    from ittifaq.evaluate.validation import validate_paths
-
     root = Path(corpus_dir)
     meta = card_metadata(root)
     files = hub_files(root)

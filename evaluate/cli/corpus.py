@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
+import orjson
 
-from ittifaq.evaluate.corpus_io import REPO_ROOT
+from ittifaq.evaluate.authoring.agreement import agreement as compute
+from ittifaq.evaluate.authoring.agreement import agreement_markdown
+from ittifaq.evaluate.authoring.build import (
+    build_outputs,
+    compile_sources,
+    same_content,
+    source_files,
+    write_all,
+)
+from ittifaq.evaluate.io.atomic import write_bytes_atomic, write_text_atomic
+from ittifaq.evaluate.io.documents import REPO_ROOT
+from ittifaq.evaluate.render.blocks import replace_block
 
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
 
@@ -22,14 +35,6 @@ def corpus() -> None:
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the built files differ from the committed ones.")
 def build(corpus_dir: Path, check_only: bool) -> None:
     """Compile corpus/sources/*.txt into corpus/data (documents and ner configs), schema and card header."""
-    from ittifaq.evaluate.corpus_build import (
-        build_outputs,
-        compile_sources,
-        same_content,
-        source_files,
-        write_all,
-    )
-
     files = source_files(corpus_dir / "sources")
     docs, errors = compile_sources(files)
     if errors:
@@ -53,10 +58,6 @@ def build(corpus_dir: Path, check_only: bool) -> None:
               help="A plain-text file the compiled text must equal (blind annotation of a given text).")
 def check(files: tuple[Path, ...], raw_text: Path | None) -> None:
     """Compile and validate single source files, printing a summary of each (writes nothing)."""
-    from collections import Counter
-
-    from ittifaq.evaluate.corpus_build import compile_sources
-
     docs, errors = compile_sources(files)
     if raw_text is not None:
         expected = raw_text.read_text(encoding="utf-8").strip()
@@ -85,13 +86,6 @@ def check(files: tuple[Path, ...], raw_text: Path | None) -> None:
 @click.option("--write/--no-write", default=True, show_default=True, help="Write corpus/agreement/agreement.json and the card's agreement block.")
 def agreement(corpus_dir: Path, write: bool) -> None:
     """Agreement between first and blind second annotations (the figures of the dataset card)."""
-    import orjson
-
-    from ittifaq.evaluate.corpus_agreement import agreement as compute
-    from ittifaq.evaluate.corpus_agreement import agreement_markdown
-    from ittifaq.evaluate.corpus_build import replace_block
-    from ittifaq.evaluate.reading import write_bytes_atomic, write_text_atomic
-
     result = compute(corpus_dir)
     md = agreement_markdown(result)
     click.echo(md)

@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ittifaq.evaluate import schema as S
-from ittifaq.evaluate.reading import iter_lines, jsonl_files, split_of_file
+from ittifaq.evaluate.io.jsonl import iter_lines, jsonl_files, split_of_file
 from ittifaq.evaluate.schema import Document
 
 

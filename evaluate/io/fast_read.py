@@ -25,11 +25,10 @@ import datetime as _dt
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import chain, product, repeat
 from operator import attrgetter, eq, is_not
-from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -46,154 +45,15 @@ from ittifaq.evaluate.columns import (
     row_key,
     rows_of,
 )
-from ittifaq.evaluate.reading import jsonl_files, split_of_file
+from ittifaq.evaluate.gc_pause import gc_paused
+from ittifaq.evaluate.io.errors import Unsure
+from ittifaq.evaluate.io.jsonl import jsonl_files, split_of_file
+from ittifaq.evaluate.io.segments import Segment, line_blocks
+from ittifaq.evaluate.io.structs import DECODERS, EMPTY_ATTRS, OBJECT_TYPES, UNSET
 
 #: Records checked and flattened together: large enough to amortize each pass, small
 #: enough that the decoded records are still in cache (larger chunks were slower).
 CHUNK = 32
-
-UNSET = msgspec.UNSET
-Unset = msgspec.UnsetType
-
-
-class Unsure(Exception):
-    """The fast path cannot vouch for the input; the full validator must look at it."""
-
-
-# -- typed records: structure is checked by msgspec while decoding ------------------------
-
-# Closed value sets as Literal types: msgspec checks them in C and hands back the one
-# interned string of the schema, so numbering them later hashes nothing.
-_SpanLabel = Literal[S.SPAN_LABELS]  # type: ignore[valid-type]
-_RelLabel = Literal[S.RELATION_LABELS]  # type: ignore[valid-type]
-_AgreementType = Literal[S.ATTRIBUTES["agreement_type"][1]] | None  # type: ignore[valid-type]
-_Status = Literal[S.ATTRIBUTES["status"][1]] | None  # type: ignore[valid-type]
-_QuoteKind = Literal[S.ATTRIBUTES["quote_kind"][1]] | None  # type: ignore[valid-type]
-_SourceRole = Literal[S.ATTRIBUTES["source_role"][1]] | None  # type: ignore[valid-type]
-_Genre = Literal[S.GENRES] | None  # type: ignore[valid-type]
-_Region = Literal[S.REGIONS] | None  # type: ignore[valid-type]
-_Split = Literal[S.SPLITS] | None  # type: ignore[valid-type]
-_Origin = Literal[S.ORIGINS] | None  # type: ignore[valid-type]
-
-
-class _GoldAttrs(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
-    agreement_type: _AgreementType
-    status: _Status
-    quote_kind: _QuoteKind
-    source_role: _SourceRole
-
-
-class _PredAttrs(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
-    agreement_type: _AgreementType = None
-    status: _Status = None
-    quote_kind: _QuoteKind = None
-    source_role: _SourceRole = None
-
-
-class _GoldSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    start: int
-    end: int
-    text: str
-    label: _SpanLabel
-    entity: str | None
-    attributes: _GoldAttrs
-
-
-class _PredSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    start: int
-    end: int
-    label: _SpanLabel
-    text: str | Unset = UNSET
-    entity: str | None = None
-    attributes: _PredAttrs = _PredAttrs()  # absent = all None (one shared instance)
-
-
-class _PredSpanAnyLabel(_PredSpan, forbid_unknown_fields=True, gc=False):
-    """With `--unknown-labels spurious`: any label string."""
-
-    label: str
-
-
-class _Rel(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    label: _RelLabel
-    head: str
-    tail: str
-
-
-class _GoldDoc(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-    title: str | None
-    text: str
-    date: str | None
-    genre: _Genre
-    region: _Region
-    split: _Split
-    grounding: list[str]
-    origin: _Origin
-    annotators: list[str]
-    spans: list[_GoldSpan]
-    relations: list[_Rel]
-
-
-class _PredDoc(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-    spans: list[_PredSpan]
-    relations: list[_Rel]
-    text: str | Unset = UNSET
-    title: str | None = None
-    date: str | None = None
-    genre: _Genre = None
-    region: _Region = None
-    split: _Split = None
-    grounding: list[str] = []
-    origin: _Origin = None
-    annotators: list[str] = []
-    text_sha256: str | Unset = UNSET
-
-
-class _PredDocAnyLabel(_PredDoc, forbid_unknown_fields=True):
-    spans: list[_PredSpanAnyLabel]
-
-
-class _PredSpanObj(_PredSpan, forbid_unknown_fields=True, gc=False):
-    """A predicted `Span` given in memory: the dataclass needs a text, so "" is a text not given."""
-
-    text: str = ""
-
-
-class _PredSpanObjAnyLabel(_PredSpanObj, forbid_unknown_fields=True, gc=False):
-    label: str
-
-
-class _PredDocObj(_PredDoc, forbid_unknown_fields=True):
-    """A predicted `Document` given in memory: None stands for an absent text or hash."""
-
-    spans: list[_PredSpanObj]
-    text: str | None = None
-    text_sha256: str | None = None
-
-
-class _PredDocObjAnyLabel(_PredDocObj, forbid_unknown_fields=True):
-    spans: list[_PredSpanObjAnyLabel]
-
-
-_EMPTY_ATTRS = {False: _GoldAttrs(None, None, None, None), True: _PredAttrs()}
-#: (predictions, allow unknown span labels) -> decoder
-_DECODERS = {
-    (False, False): msgspec.json.Decoder(_GoldDoc),
-    (True, False): msgspec.json.Decoder(_PredDoc),
-    (True, True): msgspec.json.Decoder(_PredDocAnyLabel),
-}
-
-#: The same, for `Document` objects (msgspec.convert checks their fields' types as decoding does).
-_OBJECT_TYPES = {
-    (False, False): list[_GoldDoc],
-    (True, False): list[_PredDocObj],
-    (True, True): list[_PredDocObjAnyLabel],
-}
 
 # Stricter than the validator's patterns on purpose: fullmatch has no "$ before a final newline" case.
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -358,7 +218,7 @@ class _Accumulator:
         # checked once per distinct (label, record) pair.
         records = list(map(_GET["attributes"], spans))
         owner = _IS_OWNER[label]
-        empty = np.fromiter(map(eq, records, repeat(_EMPTY_ATTRS[pred])), bool, n)
+        empty = np.fromiter(map(eq, records, repeat(EMPTY_ATTRS[pred])), bool, n)
         _need(bool(empty[~owner].all()) and (pred or not empty[owner].any()))
         attrs = np.full((n, len(ATTR_NAMES)), -1, np.int64)
         rows = np.flatnonzero(owner & ~empty)
@@ -504,9 +364,6 @@ class _Accumulator:
 
 
 #: A run of whole lines of one file: (path, first byte, end byte or None for the end of the file).
-Segment = tuple[Path, int, "int | None"]
-
-
 def read_batch(paths: Iterable[str | os.PathLike[str]], predictions: bool = False, allow_unknown: bool = False) -> Batch | None:
     """Columns of every record under `paths`, or None when the full validator must decide.
 
@@ -518,42 +375,16 @@ def read_batch(paths: Iterable[str | os.PathLike[str]], predictions: bool = Fals
 
 #: Bytes read at a time; whole lines are split out of each block. Small enough that the
 #: lines are still in cache when they are decoded (8 MiB blocks were slower).
-BLOCK_BYTES = 256 << 10
-
-
-def _line_blocks(path: Path, lo: int, hi: int | None) -> Iterator[list[bytes]]:
-    """The lines of bytes lo..hi of `path`, a list per block read (without their newlines)."""
-    carry = b""
-    with open(path, "rb") as fh:
-        fh.seek(lo)
-        left = -1 if hi is None else hi - lo
-        while left:
-            block = fh.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))
-            if not block:
-                break
-            left = left - len(block) if left > 0 else left
-            # A BOM or a blank line fails to decode later; msgspec would take a CR for white space.
-            if b"\r" in block:
-                raise Unsure
-            lines = (carry + block).split(b"\n")
-            carry = lines.pop()
-            yield lines
-    if carry:
-        yield [carry]
-
-
 def read_segments(segments: list[Segment], predictions: bool = False, allow_unknown: bool = False) -> Batch | None:
     """`read_batch` over runs of lines (see `split_lines`); document ids are unique within the call."""
-    from ittifaq.evaluate.counts import gc_paused
-
-    decode = _DECODERS[predictions, predictions and allow_unknown].decode
+    decode = DECODERS[predictions, predictions and allow_unknown].decode
     acc = _Accumulator(predictions, allow_unknown)
     try:
         with gc_paused():
             for f, lo, hi in segments:
                 file_split = None if predictions else split_of_file(f)
                 pending: list[bytes] = []
-                for lines in _line_blocks(f, lo, hi):
+                for lines in line_blocks(f, lo, hi):
                     pending += lines
                     while len(pending) >= CHUNK:
                         acc.add(list(map(decode, pending[:CHUNK])), file_split)
@@ -572,9 +403,7 @@ def read_objects(docs: list[Any], predictions: bool = False, allow_unknown: bool
     (types and closed value sets checked in C), and the same column checks follow, so
     `score` holds in-memory documents to the rules their JSONL would meet.
     """
-    from ittifaq.evaluate.counts import gc_paused
-
-    typ = _OBJECT_TYPES[predictions, predictions and allow_unknown]
+    typ = OBJECT_TYPES[predictions, predictions and allow_unknown]
     acc = _Accumulator(predictions, allow_unknown)
     try:
         with gc_paused():
@@ -590,33 +419,4 @@ def read_objects(docs: list[Any], predictions: bool = False, allow_unknown: bool
     return acc.batch()
 
 
-def split_lines(files: list[Path], parts: int) -> list[list[Segment]]:
-    """Cut the concatenated files into `parts` runs of whole lines of about equal size."""
-    sizes = [f.stat().st_size for f in files]
-    total = sum(sizes)
-    cuts: list[tuple[int, int]] = []  # (file index, byte offset at a line start)
-    for k in range(1, parts):
-        target = total * k // parts
-        i = 0
-        while i < len(files) - 1 and target >= sizes[i]:
-            target -= sizes[i]
-            i += 1
-        with open(files[i], "rb") as fh:
-            if target > 0:
-                fh.seek(target - 1)
-                fh.readline()  # to the start of the next line (or stay, if target already is one)
-            cuts.append((i, min(fh.tell(), sizes[i])))
-    bounds = [(0, 0), *cuts, (len(files) - 1, sizes[-1] if files else 0)]
-    out: list[list[Segment]] = []
-    for (fa, oa), (fb, ob) in zip(bounds[:-1], bounds[1:], strict=True):
-        part: list[Segment] = []
-        for i in range(fa, fb + 1):
-            lo = oa if i == fa else 0
-            hi = ob if i == fb else sizes[i]
-            if hi > lo:
-                part.append((files[i], lo, hi))
-        out.append(part)
-    return out
-
-
-__all__ = ["CHUNK", "Segment", "Unsure", "read_batch", "read_objects", "read_segments", "split_lines"]
+__all__ = ["CHUNK", "Unsure", "read_batch", "read_objects", "read_segments"]

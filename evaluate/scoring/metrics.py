@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ittifaq.evaluate.counts import ATTR_NAMES, SCHEMES, UNKNOWN
+from ittifaq.evaluate.columns import ATTR_NAMES, UNKNOWN
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS
+from ittifaq.evaluate.scoring.schemes import SCHEMES
 
 Figures = dict[tuple[str, ...], dict[str, np.ndarray]]
 

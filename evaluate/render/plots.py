@@ -14,7 +14,7 @@ import os
 import re
 from typing import Any
 
-from ittifaq.evaluate.reading import write_bytes_atomic
+from ittifaq.evaluate.io.atomic import write_bytes_atomic
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]")
 SCHEME_ORDER = ("strict", "exact", "partial", "type", "clitic")

@@ -12,17 +12,24 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ittifaq.evaluate.reading import InputError, check_outputs, with_locations, write_outputs
-from ittifaq.evaluate.report_format import FORMATS, render_agree, render_compare, render_errors, render_score
+from ittifaq.evaluate.io.atomic import check_outputs, write_outputs
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.jsonl import jsonl_files, with_locations
+from ittifaq.evaluate.render.tables import FORMATS, render_agree, render_compare, render_errors, render_score
 from ittifaq.evaluate.schema import SPLITS
+from ittifaq.evaluate.scoring.compare import agree as agree_docs
+from ittifaq.evaluate.scoring.compare import compare as compare_docs
+from ittifaq.evaluate.scoring.parallel import count_files
+from ittifaq.evaluate.scoring.pipeline import count
+from ittifaq.evaluate.scoring.pipeline import report as make_report
 
 if TYPE_CHECKING:
     from ittifaq.evaluate.columns import Batch
 
 
 def _read(paths: list[str], predictions: bool, allow_unknown: bool = False) -> Batch:
-    """Validated columns (imported lazily: `ittifaq --help` stays fast)."""
-    from ittifaq.evaluate.corpus_io import read_columns
+    """Validated columns. Lazy: the full validator (and jsonschema) loads only when the fast reader declines."""
+    from ittifaq.evaluate.io.documents import read_columns
 
     return read_columns(paths, predictions=predictions, allow_unknown=allow_unknown)
 
@@ -30,7 +37,7 @@ def _read(paths: list[str], predictions: bool, allow_unknown: bool = False) -> B
 def _gold_paths(gold: tuple[str, ...], split: str | None) -> list[str]:
     if gold:
         return list(gold)
-    from ittifaq.evaluate.corpus_io import corpus_files
+    from ittifaq.evaluate.io.documents import corpus_files
 
     return [str(p) for p in corpus_files(split or "test")]
 
@@ -46,7 +53,6 @@ def _emit(text: str, out: str | None, also: dict[str, bytes] | None = None) -> N
 
 
 def _inputs(*paths: list[str] | tuple[str, ...]) -> list[str]:
-    from ittifaq.evaluate.reading import jsonl_files
 
     return [str(f) for group in paths for f in jsonl_files(group)]
 
@@ -86,11 +92,6 @@ extra_option = click.option("--ignore-extra", is_flag=True, help="Skip predicted
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Also draw the report as a PNG.")
 def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown_labels, errors_path, plot_path) -> None:  # noqa: ANN001
     """Score predictions against gold: spans, relations, attributes and quotes, with CIs and a signature."""
-    from ittifaq.evaluate.parallel_score import count_files
-    from ittifaq.evaluate.reading import jsonl_files
-    from ittifaq.evaluate.scoring import count
-    from ittifaq.evaluate.scoring import report as make_report
-
     gold_paths = _gold_paths(gold, split)
     check_outputs([out, errors_path, plot_path], _inputs(gold_paths, list(pred)))
     allow = unknown_labels == "spurious"
@@ -112,7 +113,7 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
     also: dict[str, bytes] = {}
     if plot_path:
         try:
-            from ittifaq.evaluate.plots import score_image
+            from ittifaq.evaluate.render.plots import score_image
         except ImportError as exc:
             raise click.UsageError(f"--plot is not available: {exc}") from None
         also[plot_path] = score_image(data, plot_path)
@@ -136,9 +137,6 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
 @extra_option
 def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ignore_extra) -> None:  # noqa: ANN001
     """Paired bootstrap and approximate-randomization tests of each system against the first."""
-    from ittifaq.evaluate.reading import jsonl_files
-    from ittifaq.evaluate.scoring import compare as compare_docs
-
     if len(pred) < 2:
         raise click.UsageError("give --pred at least twice (the first is the baseline)")
     if names and len(names) != len(pred):
@@ -172,8 +170,6 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
 @seed_option
 def agree(first, second, fmt, out, n_boot, seed) -> None:  # noqa: ANN001
     """Inter-annotator agreement of two gold-form annotations: F1 per layer, scheme and relation mode, both directions."""
-    from ittifaq.evaluate.scoring import agree as agree_docs
-
     check_outputs([out], _inputs([first, second]))
     a = _read([first], predictions=False)
     b = _read([second], predictions=False)

@@ -7,6 +7,7 @@ Nothing is written unless every source compiles and validates.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -17,10 +18,12 @@ import orjson
 import yaml
 
 from ittifaq.evaluate import schema as S
-from ittifaq.evaluate.authoring import SourceError, read_source
+from ittifaq.evaluate.authoring.sources import SourceError, read_source
+from ittifaq.evaluate.authoring.stats import corpus_stats, stats_markdown
+from ittifaq.evaluate.io.validation import Problem, check_record
+from ittifaq.evaluate.render.blocks import replace_block
 from ittifaq.evaluate.schema import Document
-from ittifaq.evaluate.tokenize import bio_tags, tokenize
-from ittifaq.evaluate.validation import Problem, check_record
+from ittifaq.evaluate.text.tokenize import bio_tags, tokenize
 
 SENTENCE_END = {".", "؟", "?", "!", "…"}
 
@@ -126,9 +129,7 @@ def _parquet(records: list[dict[str, Any]], features_yaml: list[dict[str, Any]])
     dates as timestamps whatever features the card declares, so `date` would load
     as "2014-07-16 00:00:00". Parquet carries the declared types.
     """
-    import io
-
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: only the build writes Parquet
     import pyarrow.parquet as pq
     from datasets import Features
 
@@ -178,14 +179,6 @@ def card_metadata() -> dict[str, Any]:
 STATS_START, STATS_END = "<!-- stats:start -->", "<!-- stats:end -->"
 
 
-def replace_block(text: str, start: str, end: str, content: str) -> str:
-    """Replace what stands between two marker comments (markers kept)."""
-    i, j = text.find(start), text.find(end)
-    if i < 0 or j < i:
-        return text
-    return text[: i + len(start)] + "\n" + content + text[j:]
-
-
 def render_card(existing: str | None, stats_md: str | None = None) -> str:
     """Regenerate the card's YAML header and composition block, keeping its hand-written prose."""
     header = yaml.safe_dump(card_metadata(), sort_keys=False, allow_unicode=True, width=1000)
@@ -213,8 +206,6 @@ def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
     outputs[corpus_dir / "document.schema.json"] = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
     card = corpus_dir / "README.md"
     existing = card.read_text(encoding="utf-8") if card.exists() else None
-    from ittifaq.evaluate.corpus_stats import corpus_stats, stats_markdown
-
     outputs[card] = render_card(existing, stats_markdown(corpus_stats(docs))).encode()
     return outputs
 
@@ -232,8 +223,6 @@ def same_content(path: Path, data: bytes) -> bool:
         return True
     if path.suffix != ".parquet":
         return False
-    import io
-
     import pyarrow.parquet as pq
 
     try:

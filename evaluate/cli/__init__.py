@@ -12,22 +12,23 @@ import sys
 import click
 
 from ittifaq import __version__
+from ittifaq.evaluate.io.errors import InputError
 
 #: command name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("ittifaq.evaluate.cli_validate:validate", "Check JSONL files against schema v1; report every problem."),
-    "stats": ("ittifaq.evaluate.cli_validate:stats", "Counts per label, attribute, genre, region and split."),
-    "corpus": ("ittifaq.evaluate.cli_corpus:corpus", "Build the corpus from its annotated sources; agreement figures."),
-    "score": ("ittifaq.evaluate.cli_score:score", "Score predictions against gold: spans, relations, attributes, quotes."),
-    "compare": ("ittifaq.evaluate.cli_score:compare", "Paired significance tests between systems."),
-    "agree": ("ittifaq.evaluate.cli_score:agree", "Inter-annotator agreement between two annotations."),
+    "validate": ("ittifaq.evaluate.cli.validate:validate", "Check JSONL files against schema v1; report every problem."),
+    "stats": ("ittifaq.evaluate.cli.stats:stats", "Counts per label, attribute, genre, region and split."),
+    "corpus": ("ittifaq.evaluate.cli.corpus:corpus", "Build the corpus from its annotated sources; agreement figures."),
+    "score": ("ittifaq.evaluate.cli.score:score", "Score predictions against gold: spans, relations, attributes, quotes."),
+    "compare": ("ittifaq.evaluate.cli.score:compare", "Paired significance tests between systems."),
+    "agree": ("ittifaq.evaluate.cli.score:agree", "Inter-annotator agreement between two annotations."),
     "baseline": ("ittifaq.baselines.cli:baseline", "Train and run the baselines (rules, crf, spacy)."),
     "benchmark": ("ittifaq.baselines.cli:benchmark", "Train, select and score every baseline; write results/."),
     "annotate": ("ittifaq.baselines.cli:annotate", "Run a trained model on new raw Arabic text."),
-    "export": ("ittifaq.evaluate.cli_formats:export", "Export to brat, CoNLL, spaCy, Label Studio, INCEpTION."),
-    "import": ("ittifaq.evaluate.cli_formats:import_", "Import from brat, Label Studio, INCEpTION."),
-    "render": ("ittifaq.evaluate.cli_formats:render", "A static right-to-left HTML browser of a corpus or predictions."),
-    "hub": ("ittifaq.evaluate.cli_formats:hub", "Publish corpus/ to the HuggingFace Hub."),
+    "export": ("ittifaq.evaluate.cli.formats:export", "Export to brat, CoNLL, spaCy, Label Studio, INCEpTION."),
+    "import": ("ittifaq.evaluate.cli.formats:import_", "Import from brat, Label Studio, INCEpTION."),
+    "render": ("ittifaq.evaluate.cli.formats:render", "A static right-to-left HTML browser of a corpus or predictions."),
+    "hub": ("ittifaq.evaluate.cli.hub:hub", "Publish corpus/ to the HuggingFace Hub."),
 }
 
 
@@ -59,14 +60,9 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from ittifaq.evaluate.reading import InputError
-
     try:
         cli.main(standalone_mode=True)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
-
-if __name__ == "__main__":
-    main()

@@ -14,12 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ittifaq.evaluate.corpus_build import compile_sources, source_files
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.authoring.build import compile_sources, source_files
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, Document
+from ittifaq.evaluate.scoring.pipeline import score
 
-SPAN_SCHEMES = ("strict", "partial")
-REL_MODES = ("strict", "entity")
+#: The span schemes and relation modes the card reports agreement under (a subset of the scorer's).
+CARD_SCHEMES = ("strict", "partial")
+CARD_REL_MODES = ("strict", "entity")
 N_BOOT = 1000
 SEED = 12345
 
@@ -48,8 +50,6 @@ def paired_documents(corpus_dir: Path) -> tuple[list[Document], list[Document]]:
 
 def agreement(corpus_dir: Path) -> dict[str, Any]:
     """Per-layer span F1 (strict, partial) and relation F1 (strict, entity) with bootstrap CIs."""
-    from ittifaq.evaluate.scoring import score
-
     first, blind = paired_documents(corpus_dir)
     # The signature hashes the frozen first-annotation files themselves, so it changes only when they do.
     first_files = [corpus_dir / "agreement" / "first" / f"{d.id}.txt" for d in first]
@@ -64,7 +64,7 @@ def agreement(corpus_dir: Path) -> dict[str, Any]:
                 "blind_as_reference": {"p": ba.spans[scheme]["per_layer"][layer].p, "r": ba.spans[scheme]["per_layer"][layer].r},
                 "counts": ab.spans[scheme]["per_layer"][layer].counts,
             }
-            for scheme in SPAN_SCHEMES
+            for scheme in CARD_SCHEMES
         }
         for layer in LAYERS
     }
@@ -74,7 +74,7 @@ def agreement(corpus_dir: Path) -> dict[str, Any]:
             "ci": (ab.relations[mode]["micro"].ci or {}).get("f1"),
             "per_label": {k: v.f1 for k, v in ab.relations[mode]["per_label"].items()},
         }
-        for mode in REL_MODES
+        for mode in CARD_REL_MODES
     }
     attributes = {k: v.get("accuracy") if isinstance(v, dict) else None for k, v in ab.to_dict()["attributes"].items()}
     return {
