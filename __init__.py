@@ -14,6 +14,6 @@ __all__ = ["__version__", "load"]
 
 def load(split: str | None = None, path: str | None = None) -> list[Document]:
     """Typed documents of the bundled corpus (or of the JSONL files under `path`)."""
-    from ittifaq.evaluate.corpus_io import load_corpus
+    from ittifaq.evaluate.io.documents import load_corpus
 
     return load_corpus(split=split, path=path)

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ittifaq.baselines.interface import Baseline, load_model, system_class
-from ittifaq.evaluate.reading import InputError, iter_records
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.jsonl import iter_records
 from ittifaq.evaluate.schema import DOC_ID_PATTERN, Document
 
 #: Where `ittifaq annotate` looks for a model when --model is not given, in order.
@@ -74,7 +75,7 @@ def resolve_model(model_dir: str | Path | None) -> Baseline:
     for candidate in DEFAULT_MODELS:
         if (Path(candidate) / "baseline.json").is_file():
             return load_model(candidate)
-    from ittifaq.evaluate.corpus_io import load_corpus
+    from ittifaq.evaluate.io.documents import load_corpus
 
     try:
         train = load_corpus("train")

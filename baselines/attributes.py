@@ -20,7 +20,7 @@ from pathlib import Path
 from ittifaq.baselines.features import QUOTE_MARKS, TokenView, keyword_map
 from ittifaq.baselines.linear import Features, LinearClassifier
 from ittifaq.baselines.relations import _token_range
-from ittifaq.evaluate.reading import write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
 from ittifaq.evaluate.schema import ATTRIBUTES, Attributes, Document
 
 LEXICON_OF = {"agreement_type": "agreement_types", "status": "agreement_status", "source_role": "source_roles"}

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ittifaq.baselines.interface import SYSTEMS, prediction_record, system_class
-from ittifaq.evaluate.corpus_io import REPO_ROOT, corpus_files, read_documents
-from ittifaq.evaluate.reading import InputError, write_jsonl_atomic, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_jsonl_atomic, write_text_atomic
+from ittifaq.evaluate.io.documents import REPO_ROOT, corpus_files, read_documents
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
-from ittifaq.evaluate.signature import gold_hash
+from ittifaq.evaluate.scoring.signature import gold_hash
 
 #: (row name, path into a report dict) of the leaderboard, in order.
 LEADERBOARD: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
@@ -144,7 +145,7 @@ def run_benchmark(
     system_options: dict[str, dict[str, Any]] | None = None,
 ) -> BenchmarkResult:
     """Train, select, predict and score each system; write results/; return everything."""
-    from ittifaq.evaluate.scoring import score
+    from ittifaq.evaluate.scoring.pipeline import score
 
     files, docs = load_splits(data_dir)
     out = Path(out_dir)
@@ -275,8 +276,8 @@ WIDTHS_START, WIDTHS_END = "<!-- widths:start -->", "<!-- widths:end -->"
 
 def update_card(card: str | Path, result: BenchmarkResult, references: dict[str, dict[str, Any]]) -> bool:
     """Replace the dataset card's CI-width block; False if the card has no such block."""
-    from ittifaq.evaluate.corpus_build import replace_block
-    from ittifaq.evaluate.reading import write_text_atomic
+    from ittifaq.evaluate.io.atomic import write_text_atomic
+    from ittifaq.evaluate.render.blocks import replace_block
 
     path = Path(card)
     text = path.read_text(encoding="utf-8")
@@ -289,8 +290,8 @@ def update_card(card: str | Path, result: BenchmarkResult, references: dict[str,
 
 def update_readme(readme: str | Path, markdown: str) -> bool:
     """Replace the README's results block with the new benchmark tables; False if it has no block."""
-    from ittifaq.evaluate.corpus_build import replace_block
-    from ittifaq.evaluate.reading import write_text_atomic
+    from ittifaq.evaluate.io.atomic import write_text_atomic
+    from ittifaq.evaluate.render.blocks import replace_block
 
     path = Path(readme)
     text = path.read_text(encoding="utf-8")

@@ -25,8 +25,8 @@ def baseline() -> None:
 def train_cmd(name: str, out_dir: str | None, data_dir: str | None, quiet: bool) -> None:
     """Train NAME on the train split, choosing hyper-parameters on validation; save it."""
     from ittifaq.baselines.interface import system_class
-    from ittifaq.evaluate.corpus_io import corpus_files, read_documents
-    from ittifaq.evaluate.reading import InputError
+    from ittifaq.evaluate.io.documents import corpus_files, read_documents
+    from ittifaq.evaluate.io.errors import InputError
 
     train = read_documents(corpus_files("train", data_dir))
     if not train:
@@ -50,7 +50,7 @@ def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: b
     """Predict spans, attributes and relations for every document of --in."""
     from ittifaq.baselines.annotate import read_inputs
     from ittifaq.baselines.interface import prediction_record, system_class
-    from ittifaq.evaluate.reading import write_jsonl_atomic
+    from ittifaq.evaluate.io.atomic import write_jsonl_atomic
 
     docs = read_inputs(None, in_path)
     model = system_class(name).load(model_dir)
@@ -123,7 +123,7 @@ def annotate(text: str | None, in_path: str | None, model_dir: str | None, out_p
 
     from ittifaq.baselines.annotate import describe, read_inputs, resolve_model
     from ittifaq.baselines.interface import prediction_record
-    from ittifaq.evaluate.reading import write_jsonl_atomic, write_text_atomic
+    from ittifaq.evaluate.io.atomic import write_jsonl_atomic, write_text_atomic
 
     docs = read_inputs(text, in_path)
     model = resolve_model(model_dir)

@@ -43,9 +43,9 @@ from ittifaq.baselines.features import (
 from ittifaq.baselines.interface import SEED, Baseline, RawSpan, build_prediction
 from ittifaq.baselines.relations import RelationModel
 from ittifaq.baselines.selection import layer_f1
-from ittifaq.evaluate.reading import write_bytes_atomic, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_bytes_atomic, write_text_atomic
 from ittifaq.evaluate.schema import LAYERS, Document, Span
-from ittifaq.evaluate.tokenize import bio_tags, spans_from_bio
+from ittifaq.evaluate.text.tokenize import bio_tags, spans_from_bio
 
 GRID: tuple[tuple[float, float], ...] = ((0.05, 0.01), (0.1, 0.05), (0.3, 0.1))
 MAX_ITERATIONS = 100

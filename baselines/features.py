@@ -1,7 +1,7 @@
 """The token view every baseline shares: normalization, lexicons, tokens, sentences, BIO layers, CRF features.
 
 All three baselines look at a document through the same proclitic-aware tokens
-(ittifaq.evaluate.tokenize) so their numbers differ by model, not by tokenization.
+(ittifaq.evaluate.text.tokenize) so their numbers differ by model, not by tokenization.
 At training time gold span edges are extra cut points, so every gold span maps to
 whole tokens; at prediction time only the proclitic heuristic and the training
 lexicon cut words.
@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 
 from ittifaq.evaluate.schema import LAYERS, Document
-from ittifaq.evaluate.tokenize import tokenize
+from ittifaq.evaluate.text.tokenize import tokenize
 
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})

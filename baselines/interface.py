@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 
 from ittifaq import __version__
 from ittifaq.baselines.features import normalize
-from ittifaq.evaluate.reading import InputError, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import ACTOR_LABELS, SCHEMA_VERSION, Attributes, Document, Relation, Span
 
 SYSTEMS: dict[str, str] = {

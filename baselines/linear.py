@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ittifaq.evaluate.reading import write_bytes_atomic, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_bytes_atomic, write_text_atomic
 
 Features = dict[str, object]
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from ittifaq.baselines.features import COMPLEMENTIZERS, TokenView, cue_words
 from ittifaq.baselines.linear import Features, LinearClassifier
-from ittifaq.evaluate.reading import write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
 from ittifaq.evaluate.schema import RELATIONS, Document
 
 SINGLE_TAIL = frozenset({"speaker", "cue"})

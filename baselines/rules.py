@@ -59,7 +59,7 @@ from ittifaq.baselines.features import (
 )
 from ittifaq.baselines.interface import Baseline, RawRelation, RawSpan, build_prediction
 from ittifaq.baselines.selection import layer_f1
-from ittifaq.evaluate.reading import write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
 from ittifaq.evaluate.schema import Attributes, Document
 
 ACCORDING_TO = frozenset({"بحسب", "حسب", "وفقا", "وفق", "نقلا"})

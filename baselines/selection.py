@@ -1,6 +1,6 @@
 """The hyper-parameter selection criterion: strict span F1 of some labels on the validation split.
 
-It asks the project scorer (ittifaq.evaluate.scoring) for the per-label counts, with no
+It asks the project scorer (ittifaq.evaluate.scoring.pipeline) for the per-label counts, with no
 bootstrap, so selection and the benchmark measure spans the same way. Only the
 validation split is ever passed here.
 """
@@ -14,7 +14,7 @@ from ittifaq.evaluate.schema import Document
 
 def layer_f1(gold: Sequence[Document], pred: Sequence[Document], labels: Sequence[str]) -> float:
     """Strict micro F1 over `labels` (0.0 when nothing is found)."""
-    from ittifaq.evaluate.scoring import score
+    from ittifaq.evaluate.scoring.pipeline import score
 
     per_label = score(list(gold), list(pred), n_boot=0).to_dict()["spans"]["strict"]["per_label"]
     correct = sum(per_label[lab]["counts"]["correct"] for lab in labels)

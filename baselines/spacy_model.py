@@ -59,7 +59,7 @@ from ittifaq.baselines.features import TokenView, gold_view, layer_spans, make_v
 from ittifaq.baselines.interface import SEED, Baseline
 from ittifaq.baselines.relations import RelationModel
 from ittifaq.baselines.selection import layer_f1
-from ittifaq.evaluate.reading import write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
 from ittifaq.evaluate.schema import SPAN_LABELS, Document, Span
 
 SPANCAT_LABELS = ("AGREEMENT", "QUOTE", "CUE")

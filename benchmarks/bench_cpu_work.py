@@ -80,8 +80,8 @@ def main() -> None:
             ir, cyc = work([*score, "--n-boot", boot], env)
             print(f"whole `ittifaq score` process, one process, --n-boot {boot}: {ir / 1e6:,.0f} M instructions"
                   f" ({ir / parse_ir:.2f}x parse-only), {cyc / 1e6:,.0f} M estimated cycles ({cyc / parse_cyc:.2f}x)")
-        ir, cyc = work([py, "-c", "import ittifaq.evaluate.cli, ittifaq.evaluate.cli_score, ittifaq.evaluate.parallel_score,"
-                        " ittifaq.evaluate.scoring"], env)
+        ir, cyc = work([py, "-c", "import ittifaq.evaluate.cli, ittifaq.evaluate.cli.score, ittifaq.evaluate.scoring.parallel,"
+                        " ittifaq.evaluate.scoring.pipeline"], env)
         print(f"  of which start-up (interpreter and imports): {ir / 1e6:,.0f} M instructions, {cyc / 1e6:,.0f} M estimated cycles"
               f" ({cyc / parse_cyc:.2f}x parse-only)")
 

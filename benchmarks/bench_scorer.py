@@ -42,7 +42,7 @@ import orjson
 
 from ittifaq.evaluate.columns import from_documents
 from ittifaq.evaluate.schema import Attributes, Document, Relation, Span
-from ittifaq.evaluate.scoring import score
+from ittifaq.evaluate.scoring.pipeline import score
 
 LABELS = ("PER", "ORG", "GPE", "AGREEMENT", "CUE")
 ACTORS = ("PER", "ORG", "GPE")
@@ -179,17 +179,18 @@ def time_process(gd: list[Document], pd: list[Document]) -> None:
                 print(f"whole `ittifaq score` process, {workers} process(es), --n-boot {boot}: {t_proc:.3f} s"
                       f" = {t_proc / t_parse:.1f}x the parse-only time of the same rounds ({size:.1f} MiB;"
                       f" orjson {t_orjson:.3f} s, msgspec {t_msgspec:.3f} s)")
-        from ittifaq.evaluate.fast_read import _DECODERS, read_batch
+        from ittifaq.evaluate.io.fast_read import read_batch
+        from ittifaq.evaluate.io.structs import DECODERS
 
         t_read, _ = best(3, read_batch, [gpath])
         t_read_p, _ = best(3, read_batch, [ppath], predictions=True)
         print(f"  of which, in one process, reading + validating into columns: gold {t_read:.3f} s, predictions {t_read_p:.3f} s")
         # Floors of this design: what no amount of work on the rule checks can remove.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        imports = "import ittifaq.evaluate.cli, ittifaq.evaluate.cli_score, ittifaq.evaluate.parallel_score, ittifaq.evaluate.scoring"
+        imports = "import ittifaq.evaluate.cli, ittifaq.evaluate.cli.score, ittifaq.evaluate.scoring.parallel, ittifaq.evaluate.scoring.pipeline"
         t_start, _ = best(3, subprocess.run, [sys.executable, "-c", imports], env=env)
         t_parse = min(min(parse_only(orjson.loads, gpath, ppath), parse_only(generic, gpath, ppath)) for _ in range(3))
-        t_typed = min(parse_only(_DECODERS[False, False].decode, gpath) + parse_only(_DECODERS[True, False].decode, ppath) for _ in range(3))
+        t_typed = min(parse_only(DECODERS[False, False].decode, gpath) + parse_only(DECODERS[True, False].decode, ppath) for _ in range(3))
         print(f"  floors: start-up alone (interpreter and the imports of `ittifaq score`) {t_start:.3f} s; decoding alone into the"
               f" reader's typed records, no rule checked, {t_typed:.3f} s = {t_typed / t_parse:.2f}x parse-only ({t_parse:.3f} s)")
         # The same two floors as the two-process command meets them, against parse-only in the same rounds.
@@ -207,15 +208,17 @@ def time_process(gd: list[Document], pd: list[Document]) -> None:
 _TWO_PROCESS_FLOOR = """
 import gc, os, sys
 from pathlib import Path
-import ittifaq.evaluate.cli, ittifaq.evaluate.cli_score, ittifaq.evaluate.scoring
-from ittifaq.evaluate.fast_read import _DECODERS, _line_blocks, split_lines
-from ittifaq.evaluate.parallel_score import _cut_after_lines, _lines_in
+import ittifaq.evaluate.cli, ittifaq.evaluate.cli.score, ittifaq.evaluate.scoring.pipeline
+from ittifaq.evaluate.io.structs import DECODERS
+from ittifaq.evaluate.io.segments import line_blocks as _line_blocks
+from ittifaq.evaluate.io.segments import split_lines
+from ittifaq.evaluate.scoring.parallel import _cut_after_lines, _lines_in
 gc.disable()
 g_parts = split_lines([Path(sys.argv[1])], 2)
 p_parts = _cut_after_lines([Path(sys.argv[2])], _lines_in(g_parts[0]))
 def decode(k):
     for parts, pred in ((g_parts, False), (p_parts, True)):
-        dec = _DECODERS[pred, False].decode
+        dec = DECODERS[pred, False].decode
         for f, lo, hi in parts[k]:
             for lines in _line_blocks(f, lo, hi):
                 list(map(dec, lines))

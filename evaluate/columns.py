@@ -5,7 +5,7 @@ slow. A `Batch` holds every span and relation of a list of documents as NumPy
 columns (one row per span or relation, with its document index), so matching and
 counting are a handful of vectorized passes. A batch is built either from
 `Document` objects (the Python API, `from_documents`) or straight from parsed
-JSON records (`fast_read.py`), without a `Document` ever being made.
+JSON records (`io/fast_read.py`), without a `Document` ever being made.
 """
 
 from __future__ import annotations

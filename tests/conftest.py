@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ittifaq.evaluate.authoring import read_source
+from ittifaq.evaluate.authoring.sources import read_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent

@@ -72,7 +72,7 @@ def document(did: str, n: int, spans: list[tuple[int, int, str]]) -> Document:
 
 def micro_counts(gold: Document, pred: Document) -> dict[str, tuple[int, int, int, int, int]]:
     """Per scheme: correct, incorrect, partial, missed, spurious of one document (counts only: fast)."""
-    from ittifaq.evaluate.counts import compute_counts
+    from ittifaq.evaluate.scoring.counts import compute_counts
 
     out = {}
     for scheme, (g, p) in compute_counts([gold], [pred]).spans.items():

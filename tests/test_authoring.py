@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ittifaq.evaluate.authoring import SourceError, parse_source
+from ittifaq.evaluate.authoring.sources import SourceError, parse_source
 
 HEAD = """---
 id: t-1

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from ittifaq.baselines.benchmark import LEADERBOARD, data_record, figure, run_benchmark
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import read_documents
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import LAYERS
-from ittifaq.evaluate.validation import check_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SENTENCE = "وقعت روسيا ومصر اتفاقية تعاون في مجال الطاقة النووية. وقال سيرغي لافروف إن الاتفاقية ستعزز العلاقات بين البلدين."
@@ -61,7 +61,7 @@ def test_benchmark_json_has_the_documented_keys(bench):
 
 
 def test_data_record_names_a_bundled_file_by_its_place_in_the_package():
-    from ittifaq.evaluate.corpus_io import corpus_files
+    from ittifaq.evaluate.io.documents import corpus_files
 
     (test_file,) = corpus_files("test")
     rec = data_record(test_file, 15)
@@ -69,7 +69,7 @@ def test_data_record_names_a_bundled_file_by_its_place_in_the_package():
 
 
 def test_benchmark_numbers_rescore_from_the_written_predictions(bench, data_dir):
-    from ittifaq.evaluate.scoring import score
+    from ittifaq.evaluate.scoring.pipeline import score
 
     result, out, _ = bench
     gold = read_documents([data_dir / "test.jsonl"])

@@ -9,9 +9,9 @@ import numpy as np
 from ittifaq.baselines.features import gold_view, layer_spans, make_view, normalize, tokenizer_lexicon
 from ittifaq.baselines.interface import assign_entities
 from ittifaq.baselines.linear import LinearClassifier
-from ittifaq.evaluate.corpus_io import read_documents
+from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.schema import LAYERS, Attributes, Document, Span
-from ittifaq.evaluate.tokenize import bio_tags
+from ittifaq.evaluate.text.tokenize import bio_tags
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -25,7 +25,7 @@ from ittifaq.baselines.spacy_model import (
     training_candidates,
     use_logistic_loss,
 )
-from ittifaq.evaluate.corpus_io import read_documents
+from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.schema import Document
 
 FIXTURES = Path(__file__).parent / "fixtures"

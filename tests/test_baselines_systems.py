@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ittifaq.baselines.interface import load_model, prediction_record, system_class
-from ittifaq.evaluate.corpus_io import read_documents
-from ittifaq.evaluate.reading import InputError
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.validation import check_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OPTIONS = {"spacy": {"max_epochs": 4}}

@@ -88,7 +88,7 @@ def test_committed_corpus_is_in_step_with_sources(tmp_path):
 
 def test_ner_spans_map_to_whole_tokens():
     import ittifaq
-    from ittifaq.evaluate.corpus_build import ner_records, outer_actor_spans
+    from ittifaq.evaluate.authoring.build import ner_records, outer_actor_spans
 
     for doc in ittifaq.load():
         rows = ner_records(doc)
@@ -103,7 +103,7 @@ def test_cli_module_runs():
 
 def test_card_agreement_figures_are_reproduced_by_the_command():
     """The card's agreement block is exactly what `ittifaq corpus agreement` computes now."""
-    from ittifaq.evaluate.corpus_agreement import agreement, agreement_markdown
+    from ittifaq.evaluate.authoring.agreement import agreement, agreement_markdown
 
     card = (REPO / "corpus" / "README.md").read_text(encoding="utf-8")
     block = card.split("<!-- agreement:start -->\n", 1)[1].split("<!-- agreement:end -->", 1)[0]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from tests_support import REPO, run_cli
 
-from ittifaq.evaluate.corpus_build import compile_sources, corpus_version, source_files
-from ittifaq.evaluate.corpus_frame import (
+from ittifaq.evaluate.authoring.build import compile_sources, corpus_version, source_files
+from ittifaq.evaluate.authoring.frame import (
     MAX_ARTICLES_PER_EVENT,
     SourceMeta,
     events_of,
@@ -16,7 +16,7 @@ from ittifaq.evaluate.corpus_frame import (
     read_frame,
     shared_runs,
 )
-from ittifaq.evaluate.corpus_splits import assign_splits, frozen_splits, rewrite_split
+from ittifaq.evaluate.authoring.splits import assign_splits, frozen_splits, rewrite_split
 from ittifaq.evaluate.schema import Document, Span
 
 CORPUS = REPO / "corpus"

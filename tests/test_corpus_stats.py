@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ittifaq.evaluate.authoring import parse_source
-from ittifaq.evaluate.corpus_stats import corpus_stats
-from ittifaq.evaluate.hard_cases import hard_case_counts
+from ittifaq.evaluate.authoring.hard_cases import hard_case_counts
+from ittifaq.evaluate.authoring.sources import parse_source
+from ittifaq.evaluate.authoring.stats import corpus_stats
 
 HEAD = """---
 id: hc-1

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ittifaq.evaluate.corpus_io import read_documents
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import (
     ACTOR_LABELS,
     LAYERS,
@@ -40,8 +41,7 @@ from ittifaq.evaluate.schema import (
     Relation,
     Span,
 )
-from ittifaq.evaluate.scoring import score
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.scoring.pipeline import score
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "corpus" / "data" / "test.jsonl"

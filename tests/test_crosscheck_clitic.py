@@ -19,9 +19,9 @@ from collections import Counter
 
 import pytest
 
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import Document, Span
-from ittifaq.evaluate.scoring import score
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.scoring.pipeline import score
 
 LABELS = ("PER", "ORG", "GPE")
 PROCLITICS = "وفبلك"

@@ -35,9 +35,9 @@ from collections import Counter, defaultdict
 import pytest
 from click.testing import CliRunner
 
-from ittifaq.evaluate import parallel_score
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import CORPUS_DATA, read_documents
+from ittifaq.evaluate.io.documents import CORPUS_DATA, read_documents
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import (
     ACTOR_LABELS,
     AGREEMENT_STATUSES,
@@ -52,8 +52,8 @@ from ittifaq.evaluate.schema import (
     Relation,
     Span,
 )
-from ittifaq.evaluate.scoring import score
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.scoring import parallel as parallel_score
+from ittifaq.evaluate.scoring.pipeline import score
 
 GOLD = CORPUS_DATA / "test.jsonl"
 PREDICTIONS = CORPUS_DATA.parents[1] / "results" / "predictions"

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ittifaq.evaluate.authoring.agreement import paired_documents
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_agreement import paired_documents
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "corpus" / "data" / "test.jsonl"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from crosscheck_cases import LABELS, bio, corpus, document, micro_counts
 
-from ittifaq.evaluate.scoring import score
+from ittifaq.evaluate.scoring.pipeline import score
 
 nervaluate = pytest.importorskip("nervaluate")
 

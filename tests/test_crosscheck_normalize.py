@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ittifaq.evaluate import parallel_score
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import CORPUS_DATA, read_documents
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.documents import CORPUS_DATA, read_documents
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import Document, Span
-from ittifaq.evaluate.scoring import score
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.scoring import parallel as parallel_score
+from ittifaq.evaluate.scoring.pipeline import score
 
 GOLD_FILE = Path(CORPUS_DATA) / "test.jsonl"
 ITTIFAQ = Path(sys.executable).parent / "ittifaq"

@@ -25,9 +25,9 @@ from collections import Counter
 
 import pytest
 
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import ACTOR_LABELS, ATTRIBUTES, Attributes, Document, Relation, Span
-from ittifaq.evaluate.scoring import score
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.scoring.pipeline import score
 
 # --------------------------------------------------------------------------- reference
 

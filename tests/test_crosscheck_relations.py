@@ -36,6 +36,7 @@ from functools import cache
 
 import pytest
 
+from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import (
     ACTOR_LABELS,
     RELATION_LABELS,
@@ -45,8 +46,7 @@ from ittifaq.evaluate.schema import (
     Relation,
     Span,
 )
-from ittifaq.evaluate.scoring import score
-from ittifaq.evaluate.validation import check_record
+from ittifaq.evaluate.scoring.pipeline import score
 
 MODES = ("strict", "boundaries", "relaxed", "entity")
 LETTERS = "ابتثجحخدرزسشصطعغفقكلمنهوي"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from crosscheck_cases import LABELS, corpus, micro_counts
 
-from ittifaq.evaluate.scoring import score
+from ittifaq.evaluate.scoring.pipeline import score
 
 seqeval_metrics = pytest.importorskip("seqeval.metrics")
 from seqeval.scheme import IOB2  # noqa: E402

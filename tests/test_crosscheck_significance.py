@@ -20,11 +20,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ittifaq.evaluate.authoring import read_source
+from ittifaq.evaluate.authoring.sources import read_source
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import read_documents
-from ittifaq.evaluate.reading import InputError
-from ittifaq.evaluate.scoring import agree, compare, score
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.scoring.compare import agree, compare
+from ittifaq.evaluate.scoring.pipeline import score
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "corpus" / "data" / "test.jsonl"

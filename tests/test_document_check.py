@@ -15,12 +15,12 @@ from test_fast_read import _same, _semantic_mutations
 from test_validation import _mutations
 
 from ittifaq.evaluate.columns import from_documents
-from ittifaq.evaluate.corpus_io import CORPUS_DATA, read_documents
-from ittifaq.evaluate.document_check import problems_of
-from ittifaq.evaluate.fast_read import read_objects
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.document_check import problems_of
+from ittifaq.evaluate.io.documents import CORPUS_DATA, read_documents
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.fast_read import read_objects
 from ittifaq.evaluate.schema import Document, Relation
-from ittifaq.evaluate.scoring import score
+from ittifaq.evaluate.scoring.pipeline import score
 
 
 def _document(rec) -> Document | None:

@@ -19,9 +19,10 @@ import pytest
 from test_validation import _mutations
 
 from ittifaq.evaluate.columns import Batch, from_documents
-from ittifaq.evaluate.corpus_io import CORPUS_DATA, read_documents
-from ittifaq.evaluate.fast_read import read_batch, read_segments, split_lines
-from ittifaq.evaluate.validation import validate_paths
+from ittifaq.evaluate.io.documents import CORPUS_DATA, read_documents
+from ittifaq.evaluate.io.fast_read import read_batch, read_segments
+from ittifaq.evaluate.io.segments import split_lines
+from ittifaq.evaluate.io.validation import validate_paths
 
 
 def _same(a: Batch, b: Batch) -> None:
@@ -220,7 +221,7 @@ def test_unknown_labels_only_when_allowed(tmp_path, gold_record):
 
 def test_scoring_columns_equals_scoring_documents(tmp_path):
     """The report (figures, CIs, errors) is the same whichever way the input was read."""
-    from ittifaq.evaluate.scoring import score
+    from ittifaq.evaluate.scoring.pipeline import score
 
     rng = random.Random(5)
     gold_path = CORPUS_DATA / "test.jsonl"
@@ -272,7 +273,7 @@ def test_split_lines_cuts_at_line_starts_and_loses_nothing():
 
 def test_read_columns_falls_back_to_the_validator(tmp_path, gold_record):
     from ittifaq.evaluate import read_columns
-    from ittifaq.evaluate.reading import InputError
+    from ittifaq.evaluate.io.errors import InputError
 
     lf = _write(tmp_path / "train.jsonl", [gold_record])
     crlf = tmp_path / "crlf" / "train.jsonl"
@@ -307,7 +308,7 @@ def test_documents_converted_in_chunks_equal_one_pass(monkeypatch):
 
 def test_repeated_gold_spans_are_found_with_small_and_huge_offsets():
     from ittifaq.evaluate.columns import row_key
-    from ittifaq.evaluate.fast_read import _no_repeats
+    from ittifaq.evaluate.io.fast_read import _no_repeats
 
     def _no_repeated_spans(*cols):
         return _no_repeats(row_key(list(cols)))

@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import read_documents
 from ittifaq.evaluate.formats import brat
 from ittifaq.evaluate.formats.offsets import from_utf16, to_utf16, utf16_index
-from ittifaq.evaluate.reading import InputError, write_jsonl_atomic
+from ittifaq.evaluate.io.atomic import write_jsonl_atomic
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.io.errors import InputError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
 
@@ -123,7 +124,7 @@ def test_cli_import_of_invalid_data_fails_and_writes_nothing(tmp_path):
 
 
 def test_failed_folder_export_leaves_no_partial_output(tmp_path, monkeypatch):
-    from ittifaq.evaluate.cli_formats import write_dir_staged
+    from ittifaq.evaluate.io.staged import write_dir_staged
 
     def boom(tmp):
         (tmp / "half.ann").write_text("x")

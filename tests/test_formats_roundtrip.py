@@ -13,10 +13,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ittifaq.evaluate.corpus_io import corpus_files, read_documents
 from ittifaq.evaluate.formats import brat, conll, inception, labelstudio, spacy_docbin
 from ittifaq.evaluate.formats.offsets import to_utf16
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.documents import corpus_files, read_documents
+from ittifaq.evaluate.io.errors import InputError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import read_documents
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.io.errors import InputError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
 SPLITS = {"fmt-emoji": "train", "fmt-nested": "validation", "fmt-script": "test", "fmt-empty": "train"}
@@ -20,7 +20,7 @@ SPLITS = {"fmt-emoji": "train", "fmt-nested": "validation", "fmt-script": "test"
 @pytest.fixture()
 def corpus(tmp_path) -> Path:
     """A small corpus folder laid out by the real corpus builder (card, JSONL, Parquet)."""
-    from ittifaq.evaluate.corpus_build import build_outputs
+    from ittifaq.evaluate.authoring.build import build_outputs
 
     root = tmp_path / "corpus"
     docs = copy.deepcopy(read_documents([FIXTURE]))
@@ -111,7 +111,7 @@ def test_invalid_corpus_pushes_nothing(corpus, fake_api):
 
 
 def test_card_must_exist_and_name_pushed_files(corpus, fake_api):
-    from ittifaq.evaluate.formats import hub
+    from ittifaq.evaluate.authoring import hub
 
     (corpus / "data" / "ner" / "test.parquet").unlink()
     with pytest.raises(InputError, match="data/ner/test.parquet"):
@@ -121,3 +121,28 @@ def test_card_must_exist_and_name_pushed_files(corpus, fake_api):
         hub.check_corpus(corpus)
     with pytest.raises(InputError, match="ORG/NAME"):
         hub.push(corpus, "no-slash", False, corpus.parent / "stage", api=FakeApi())
+
+
+def test_default_corpus_is_the_clone_holding_the_current_folder(corpus, fake_api, monkeypatch):
+    clone = corpus.parent
+    (clone / "pyproject.toml").write_text("[project]\nname = 'ittifaq'\n", encoding="utf-8")
+    (clone / "sub").mkdir()
+    monkeypatch.chdir(clone / "sub")
+    r = CliRunner().invoke(cli, ["hub", "push", "--repo-id", "org/ittifaq", "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert f"corpus folder: {corpus.resolve()}" in r.output
+    assert f"from {corpus.resolve()} to dataset" in r.output
+    assert "data/documents/train.parquet" in r.output
+
+
+def test_without_a_clone_hub_push_asks_for_corpus(tmp_path, fake_api, monkeypatch):
+    import ittifaq.evaluate.cli.hub as cli_hub
+
+    installed = tmp_path / "site-packages" / "ittifaq"
+    (installed / "corpus" / "data").mkdir(parents=True)
+    monkeypatch.setattr(cli_hub, "REPO_ROOT", installed)
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["hub", "push", "--repo-id", "org/ittifaq", "--dry-run"])
+    assert r.exit_code == 2
+    assert "--corpus" in r.output and "no clone" in r.output
+    assert fake_api.calls == []

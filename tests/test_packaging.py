@@ -23,8 +23,11 @@ def test_wheel_installs_only_under_ittifaq(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"ittifaq", next(t for t in tops if t.endswith(".dist-info"))}, tops
-    assert "ittifaq/evaluate/scoring.py" in names and "ittifaq/baselines/crf.py" in names
-    assert "ittifaq/corpus/data/test.jsonl" in names and "ittifaq/evaluate/document.schema.json" in names
+    assert "ittifaq/evaluate/scoring/pipeline.py" in names and "ittifaq/baselines/crf.py" in names
+    sub_packages = {p.parent.relative_to(REPO).as_posix() for p in (REPO / "evaluate").glob("*/__init__.py")}
+    assert all(f"ittifaq/{sub}/__init__.py" in names for sub in sub_packages), sub_packages
+    assert "ittifaq/evaluate/render/templates/site.css" in names
+    assert "ittifaq/corpus/data/test.jsonl" in names and "ittifaq/corpus/document.schema.json" in names
 
 
 METRIC = '''

@@ -10,10 +10,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from ittifaq.evaluate import parallel_score
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import CORPUS_DATA
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.documents import CORPUS_DATA
+from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.scoring import parallel as parallel_score
 
 
 def _predictions(gold_lines: list[bytes], rng: random.Random) -> list[dict]:
@@ -112,8 +112,8 @@ def test_shuffled_missing_or_invalid_predictions_fall_back(files, monkeypatch):
 
 def test_counting_in_blocks_changes_nothing(monkeypatch):
     """`count` matches documents in blocks of about BLOCK_SPANS spans; the report cannot tell."""
-    from ittifaq.evaluate import scoring
     from ittifaq.evaluate.schema import Document
+    from ittifaq.evaluate.scoring import pipeline
 
     lines = (CORPUS_DATA / "test.jsonl").read_bytes().splitlines()
     gold = [Document.from_dict(orjson.loads(x)) for x in lines]
@@ -121,7 +121,7 @@ def test_counting_in_blocks_changes_nothing(monkeypatch):
     random.Random(1).shuffle(pred)  # blocks follow gold order whatever the prediction order
     reports = []
     for block in (10**9, 50, 1):
-        monkeypatch.setattr(scoring, "BLOCK_SPANS", block)
-        rep = scoring.score(gold, pred, n_boot=100, collect_errors=True)
+        monkeypatch.setattr(pipeline, "BLOCK_SPANS", block)
+        rep = pipeline.score(gold, pred, n_boot=100, collect_errors=True)
         reports.append((rep.to_dict(), rep.errors))
     assert reports[0] == reports[1] == reports[2]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ittifaq.evaluate.corpus_io import read_documents
-from ittifaq.evaluate.plots import _ci_bounds, plot_score, plot_stats, shape
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.render.plots import _ci_bounds, plot_score, plot_stats, shape
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
 
@@ -27,14 +27,14 @@ def _no_glyph_warnings(record) -> None:
 
 
 def test_shape_leaves_arabic_to_a_libraqm_matplotlib(monkeypatch):
-    from ittifaq.evaluate import plots
+    from ittifaq.evaluate.render import plots
 
     monkeypatch.setattr(plots, "_native_complex_text", lambda: True)
     assert shape("اتفاق") == "اتفاق", "matplotlib 3.11+ joins and orders Arabic itself; pre-shaping would reverse it twice"
 
 
 def test_shape_joins_and_orders_arabic_for_older_matplotlib(monkeypatch):
-    from ittifaq.evaluate import plots
+    from ittifaq.evaluate.render import plots
 
     monkeypatch.setattr(plots, "_native_complex_text", lambda: False)
     out = shape("اتفاق")
@@ -80,7 +80,7 @@ def test_ci_bounds_forms():
 
 
 def test_plot_score_on_a_real_report(tmp_path):
-    from ittifaq.evaluate.scoring import score
+    from ittifaq.evaluate.scoring.pipeline import score
 
     gold = read_documents([FIXTURE])
     pred = copy.deepcopy(gold)
@@ -95,7 +95,7 @@ def test_plot_score_on_a_real_report(tmp_path):
 
 
 def test_plot_stats(tmp_path):
-    from ittifaq.evaluate.corpus_stats import corpus_stats
+    from ittifaq.evaluate.authoring.stats import corpus_stats
 
     stats = corpus_stats(read_documents([FIXTURE]))
     with warnings.catch_warnings(record=True) as rec:

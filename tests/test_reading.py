@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ittifaq.evaluate.reading import write_jsonl_atomic, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_jsonl_atomic, write_text_atomic
 
 
 def test_failed_write_keeps_the_old_file(tmp_path):

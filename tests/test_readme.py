@@ -36,7 +36,13 @@ def test_card_ci_widths_match_the_benchmark():
     """The card's CI-width block is what `ittifaq benchmark --card` writes from results/benchmark.json."""
     import json
 
-    from ittifaq.baselines.benchmark import WIDTHS_END, WIDTHS_START, BenchmarkResult, load_references, widths_markdown
+    from ittifaq.baselines.benchmark import (
+        WIDTHS_END,
+        WIDTHS_START,
+        BenchmarkResult,
+        load_references,
+        widths_markdown,
+    )
 
     saved = json.loads((REPO / "results" / "benchmark.json").read_text(encoding="utf-8"))
     result = BenchmarkResult(saved["signature"], saved["systems"], saved["meta"], saved["data"])

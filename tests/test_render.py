@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ittifaq.evaluate.cli import cli
-from ittifaq.evaluate.corpus_io import read_documents
-from ittifaq.evaluate.formats.render import annotated_text, diff_spans, render_site
-from ittifaq.evaluate.reading import write_jsonl_atomic
+from ittifaq.evaluate.io.atomic import write_jsonl_atomic
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.render.site import annotated_text, diff_spans, render_site
 from ittifaq.evaluate.schema import Document, Span
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ittifaq.evaluate.corpus_io import read_documents
-from ittifaq.evaluate.formats.render import render_site
+from ittifaq.evaluate.io.documents import read_documents
+from ittifaq.evaluate.render.site import render_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -183,8 +183,8 @@ def test_site_in_chromium(browser, tmp_path):
 
 
 def test_bundled_corpus_in_chromium(browser, tmp_path):
-    from ittifaq.evaluate.corpus_io import corpus_files
-    from ittifaq.evaluate.reading import InputError
+    from ittifaq.evaluate.io.documents import corpus_files
+    from ittifaq.evaluate.io.errors import InputError
 
     try:
         files = [f for f in corpus_files() if f.stat().st_size > 0]

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from crosscheck_cases import corpus
 
-from ittifaq.evaluate import bootstrap
-from ittifaq.evaluate.scoring import compare, score
+from ittifaq.evaluate.scoring import bootstrap
+from ittifaq.evaluate.scoring.compare import compare
+from ittifaq.evaluate.scoring.pipeline import score
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +66,12 @@ def test_tests_of_many_figures_equal_tests_of_each_alone(data):
     a, b = score(gd, gd, n_boot=0, validate=False).doc_counts, score(gd, pd, n_boot=0, validate=False).doc_counts
     ma, layout = bootstrap.flatten(a.blocks())
     mb, _ = bootstrap.flatten(b.blocks())
-    from ittifaq.evaluate import figures
+    from ittifaq.evaluate.scoring import metrics
 
-    macro = figures.macro_labels(bootstrap.unflatten(ma.sum(0)[None] + mb.sum(0)[None], layout))
+    macro = metrics.macro_labels(bootstrap.unflatten(ma.sum(0)[None] + mb.sum(0)[None], layout))
     for key in (("spans", "strict", "micro"), ("spans", "strict", "per_layer", "cues")):
         def one(sums, key=key):
-            return figures.compute(bootstrap.unflatten(sums, layout), macro)[key]["f1"][:, None]
+            return metrics.compute(bootstrap.unflatten(sums, layout), macro)[key]["f1"][:, None]
 
         (pb,) = bootstrap.paired_bootstrap(ma, mb, one, 100, 5)
         (ar,) = bootstrap.approximate_randomization(ma, mb, one, 100, 5)

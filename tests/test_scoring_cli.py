@@ -77,7 +77,7 @@ def test_compare_and_agree(files):
     rep = json.loads(r.stdout)
     assert rep["layers"]["actors"]["strict"]["1:test->2:test"]["f1"] == 1.0
     # Every span scheme, as the signature says; the reference named by its file's hash; CIs on request.
-    from ittifaq.evaluate.signature import gold_hash, parse_signature
+    from ittifaq.evaluate.scoring.signature import gold_hash, parse_signature
 
     assert list(rep["layers"]["actors"]) == ["strict", "exact", "partial", "type", "clitic"]
     sig = parse_signature(rep["signature"])
@@ -181,7 +181,7 @@ def test_score_does_not_import_heavy_libraries(files):
 
 
 def test_score_plot_writes_a_png(files):
-    pytest.importorskip("ittifaq.evaluate.plots")
+    pytest.importorskip("ittifaq.evaluate.render.plots")
     gold, pred, tmp = files
     r = CliRunner().invoke(cli, ["score", "--gold", str(gold), "--pred", str(pred), "--n-boot", "20", "--plot", str(tmp / "s.png")])
     assert r.exit_code == 0, r.output

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from ittifaq.evaluate import matching
+from ittifaq.evaluate.scoring import matching
 
 
 def brute_pairs(gs, ge, ps, pe):
@@ -99,7 +99,7 @@ def test_components_equal_scipy_connected_components():
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from ittifaq.evaluate.matching import components
+    from ittifaq.evaluate.scoring.matching import components
 
     rng = np.random.default_rng(5)
     for trial in range(200):

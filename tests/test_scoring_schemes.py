@@ -8,9 +8,9 @@ import orjson
 import pytest
 from scoring_fixtures import TEXT, doc, span, spans_doc
 
-from ittifaq.evaluate.reading import InputError
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, SPAN_LABELS, Document, Relation
-from ittifaq.evaluate.scoring import score
+from ittifaq.evaluate.scoring.pipeline import score
 
 GOLD = [(0, 5, "PER"), (10, 20, "ORG"), (30, 40, "GPE"), (50, 60, "PER")]
 # a: correct; b: label error; c: boundary error; e, f: spurious; gold [50,60) missed.
@@ -298,7 +298,7 @@ def test_arabic_normalization_remaps_offsets():
 
 
 def test_signature_names_how_gold_was_hashed_and_the_unknown_label_rule(tmp_path):
-    from ittifaq.evaluate.signature import gold_hash, parse_signature
+    from ittifaq.evaluate.scoring.signature import gold_hash, parse_signature
 
     gold, pred = [spans_doc("d", GOLD)], [spans_doc("d", GOLD[:2])]
     in_memory = parse_signature(score(gold, pred, n_boot=0, validate=False).signature)
@@ -320,7 +320,7 @@ def test_signature_fields():
 
 
 def test_quote_tokens_are_words_of_any_script_and_keep_diacritics_inside():
-    from ittifaq.evaluate.counts import _token_count
+    from ittifaq.evaluate.scoring.quote_tokens import _token_count
 
     text = "قال ۱۲۳ مرة: Привет мир وَقَالَ"
     assert _token_count(text, [(0, len(text))]) == 6  # Persian digits and Cyrillic count; harakat do not split

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ittifaq.evaluate.validation import check_record, validate_paths
+from ittifaq.evaluate.io.validation import check_record, validate_paths
 
 
 def _write(path: Path, lines: list[str | dict[str, Any]], bom: bool = False) -> Path:
@@ -166,7 +166,7 @@ def test_duplicate_ids_and_inverted_offsets(gold_record):
 
 
 def test_bundled_corpus_is_valid():
-    from ittifaq.evaluate.corpus_io import CORPUS_DATA
+    from ittifaq.evaluate.io.documents import CORPUS_DATA
 
     assert validate_paths([CORPUS_DATA]) == []
 
@@ -210,7 +210,7 @@ def _mutations(record):
 
 
 def test_fast_structure_check_never_accepts_what_the_schema_rejects(gold_record):
-    from ittifaq.evaluate.validation import _structure_validator, structure_ok
+    from ittifaq.evaluate.io.validation import _structure_validator, structure_ok
 
     n = 0
     for predictions in (False, True):

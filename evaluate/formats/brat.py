@@ -28,7 +28,8 @@ from urllib.parse import quote, unquote
 import orjson
 
 from ittifaq.evaluate.formats.records import apply_metadata, check_span_texts, doc_metadata
-from ittifaq.evaluate.reading import InputError, write_bytes_atomic
+from ittifaq.evaluate.io.atomic import write_bytes_atomic
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import (
     ACTOR_LABELS,
     ATTRIBUTE_KEYS,

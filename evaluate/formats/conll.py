@@ -26,9 +26,10 @@ import os
 from pathlib import Path
 
 from ittifaq.evaluate.formats.layers import doc_tokens, nesting_levels, spans_by_layer
-from ittifaq.evaluate.reading import InputError, write_text_atomic
+from ittifaq.evaluate.io.atomic import write_text_atomic
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, SPAN_LABELS, Document, Span
-from ittifaq.evaluate.tokenize import bio_tags, spans_from_bio
+from ittifaq.evaluate.text.tokenize import bio_tags, spans_from_bio
 
 DOCSTART = "-DOCSTART-"
 HEADER_PREFIX = "# columns = "

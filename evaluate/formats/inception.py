@@ -27,7 +27,8 @@ from pathlib import Path
 from cassis import Cas, TypeSystem, load_cas_from_xmi, load_typesystem
 
 from ittifaq.evaluate.formats.records import META_KEYS, apply_metadata, check_span_texts
-from ittifaq.evaluate.reading import InputError, write_bytes_atomic
+from ittifaq.evaluate.io.atomic import write_bytes_atomic
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import ATTRIBUTE_KEYS, Document, Relation, Span
 
 SPAN_TYPE = "webanno.custom.IttifaqSpan"

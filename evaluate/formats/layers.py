@@ -7,7 +7,7 @@ is a whole number of tokens and nothing shifts when spans become tags.
 from __future__ import annotations
 
 from ittifaq.evaluate.schema import LAYERS, Document, Span
-from ittifaq.evaluate.tokenize import tokenize
+from ittifaq.evaluate.text.tokenize import tokenize
 
 LAYER_OF: dict[str, str] = {label: layer for layer, labels in LAYERS.items() for label in labels}
 

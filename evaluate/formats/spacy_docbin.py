@@ -26,7 +26,8 @@ from typing import Any
 
 from ittifaq.evaluate.formats.layers import doc_tokens, nesting_levels, spans_by_layer
 from ittifaq.evaluate.formats.records import apply_metadata, check_span_texts, doc_metadata
-from ittifaq.evaluate.reading import InputError, write_bytes_atomic
+from ittifaq.evaluate.io.atomic import write_bytes_atomic
+from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, Document, Relation, Span
 
 USER_KEY = "ittifaq"

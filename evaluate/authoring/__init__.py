@@ -1,0 +1,1 @@
+"""The corpus workflow: authoring sources, the build, statistics, agreement, Hub publishing."""

@@ -1,0 +1,129 @@
+"""Writing files so that a reader never sees half of one, and an output never overwrites an input."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ittifaq.evaluate.io.errors import InputError
+
+
+def _target(path: str | os.PathLike[str]) -> Path:
+    """Where writing `path` lands: a symbolic link's target (the link is kept, not replaced);
+    a special file (/dev/stdout, a FIFO) by the name given."""
+    given = Path(path)
+    return given if _special(given) else Path(os.path.realpath(path))
+
+
+def _special(target: Path) -> bool:
+    """An existing non-regular file (/dev/stdout, a FIFO, a device): written in place, since
+    renaming a regular file over it would replace the node itself."""
+    return target.exists() and not target.is_file() and not target.is_dir()
+
+
+def _staging(target: Path) -> Path:
+    """The hidden sibling a file is written to before it is renamed over `target`."""
+    return target.with_name(f".{target.name}.tmp-{os.getpid()}")
+
+
+def _unwritable(path: str | os.PathLike[str], exc: OSError) -> InputError:
+    return InputError(f"{path}: cannot write ({exc.strerror or exc})")
+
+
+@contextmanager
+def _atomic(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary sibling of `path`; rename it over `path` only if the block succeeds.
+
+    A failure to write (read-only place, no space) is an InputError naming the path, and
+    leaves nothing behind."""
+    target = _target(path)
+    if _special(target):
+        yield target
+        return
+    tmp = _staging(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_outputs(outputs: dict[str, bytes]) -> None:
+    """Write several files as one step: all are staged first and renamed into place only
+    when every one was written, so a failure (e.g. an unwritable --out) changes none."""
+    staged: list[tuple[Path, Path]] = []
+    special: list[tuple[Path, bytes]] = []
+    try:
+        for path, data in outputs.items():
+            target = _target(path)
+            if _special(target):
+                special.append((target, data))
+                continue
+            tmp = _staging(target)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged.append((tmp, target))
+                tmp.write_bytes(data)
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
+        for tmp, target in staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _unwritable(target, exc) from None
+        for target, data in special:
+            try:
+                with open(target, "wb") as fh:
+                    fh.write(data)
+            except OSError as exc:
+                raise _unwritable(target, exc) from None
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def check_outputs(outputs: Iterable[str | os.PathLike[str] | None], inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse an output that is one of the inputs (it would be overwritten) or named twice."""
+    seen: dict[Path, str] = {}
+    input_files = [Path(p) for p in inputs]
+    for out in outputs:
+        if out is None:
+            continue
+        target = _target(out)
+        if _special(target):
+            continue
+        if target in seen:
+            raise InputError(f"{out}: given for two outputs ({seen[target]} and this one); give each its own file")
+        seen[target] = str(out)
+        if target.exists():
+            for f in input_files:
+                if f.exists() and os.path.samefile(target, f):
+                    raise InputError(f"{out}: is the input file {f}; writing there would destroy it")
+
+
+def write_jsonl_atomic(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:
+    """Write records to a temporary file, then rename: readers never see half a file."""
+    with _atomic(path) as tmp, open(tmp, "wb") as fh:
+        for rec in records:
+            fh.write(orjson.dumps(rec))
+            fh.write(b"\n")
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Atomic counterpart of Path.write_text for reports and generated files."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Atomic counterpart of Path.write_bytes (plots, binary exports)."""
+    write_outputs({os.fspath(path): data})

@@ -1,0 +1,1 @@
+"""Views of reports and corpora: text tables, plots, the static HTML site."""

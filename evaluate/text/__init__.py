@@ -1,0 +1,1 @@
+"""Arabic text: proclitic-aware tokenization and orthographic normalization."""
