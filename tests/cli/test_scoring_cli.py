@@ -11,7 +11,7 @@ import sys
 import orjson
 import pytest
 from click.testing import CliRunner
-from scoring_fixtures import TEXT
+from support import TEXT
 
 from ittifaq.evaluate.cli import cli
 

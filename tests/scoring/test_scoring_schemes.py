@@ -6,7 +6,7 @@ import hashlib
 
 import orjson
 import pytest
-from scoring_fixtures import TEXT, doc, span, spans_doc
+from support import TEXT, doc, span, spans_doc
 
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, SPAN_LABELS, Document, Relation
