@@ -98,6 +98,42 @@ def fmt(fig: dict[str, Any]) -> str:
     return f"{f1:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{f1:.3f}"
 
 
+#: Earlier benchmark.json files kept under `<out>/reference/`; the report compares CI widths with them.
+REFERENCE_DIR = "reference"
+
+
+def half_width(fig: dict[str, Any]) -> float | None:
+    """Half the width of a figure's 95 % CI (None without an interval)."""
+    ci = (fig.get("ci") or {}).get("f1")
+    return None if not ci else (ci[1] - ci[0]) / 2
+
+
+def load_references(out_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """The reference runs kept beside the results, by file stem."""
+    folder = Path(out_dir) / REFERENCE_DIR
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
+def widths_markdown(result: BenchmarkResult, references: dict[str, dict[str, Any]]) -> list[str]:
+    """One table per reference run: each leaderboard figure's CI half-width then and now."""
+    lines: list[str] = []
+    names = list(result.systems)
+    now_docs = result.data.get("test", {}).get("documents")
+    for ref_name, ref in references.items():
+        ref_docs = ref.get("data", {}).get("test", {}).get("documents")
+        lines += [f"95 % CI half-widths, `{_md(ref_name)}` ({ref_docs} test documents) → this run ({now_docs} test documents):", "",
+                  "| figure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for label, path in LEADERBOARD:
+            cells = []
+            for name in names:
+                now = half_width(figure(result.systems[name], path))
+                then = half_width(figure(ref["systems"][name], path)) if name in ref.get("systems", {}) else None
+                cells.append(("n/a" if then is None else f"±{then:.3f}") + " → " + ("n/a" if now is None else f"±{now:.3f}"))
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def run_benchmark(
     data_dir: str | Path | None = None,
     out_dir: str | Path = "results",
@@ -145,7 +181,7 @@ def run_benchmark(
         errors=errors,
     )
     write_text_atomic(out / "benchmark.json", json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    write_text_atomic(out / "benchmark.md", render_markdown(result))
+    write_text_atomic(out / "benchmark.md", render_markdown(result, load_references(out)))
     return result
 
 
@@ -158,7 +194,7 @@ def leaderboard_rows(result: BenchmarkResult) -> list[tuple[str, list[str]]]:
     return [(label, [fmt(figure(rep, path)) for rep in result.systems.values()]) for label, path in LEADERBOARD]
 
 
-def render_markdown(result: BenchmarkResult, n_examples: int = 3) -> str:
+def render_markdown(result: BenchmarkResult, references: dict[str, dict[str, Any]] | None = None, n_examples: int = 3) -> str:
     names = list(result.systems)
     lines = [
         "# ittifaq baselines: test-split results",
@@ -184,6 +220,10 @@ def render_markdown(result: BenchmarkResult, n_examples: int = 3) -> str:
         f"{n} {m['seconds']['train_and_select']} / {m['seconds']['predict']} / {m['seconds']['score']}"
         for n, m in result.meta.items()
     ), ""]
+    if references:
+        lines += ["## How much narrower the intervals are", "",
+                  f"Earlier runs kept in `{REFERENCE_DIR}/` beside these results, on smaller corpora.", "",
+                  *widths_markdown(result, references)]
     lines += ["## Spans per label (strict P / R / F1; partial F1)", ""]
     lines += ["| label | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for label in SPAN_LABELS:
@@ -229,6 +269,23 @@ def readme_block(markdown: str) -> str:
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
     return "\n".join(("#" + ln) if ln.startswith("## ") else ln for ln in lines).strip() + "\n"
+
+
+WIDTHS_START, WIDTHS_END = "<!-- widths:start -->", "<!-- widths:end -->"
+
+
+def update_card(card: str | Path, result: BenchmarkResult, references: dict[str, dict[str, Any]]) -> bool:
+    """Replace the dataset card's CI-width block; False if the card has no such block."""
+    from ittifaq.evaluate.io.atomic import write_text_atomic
+    from ittifaq.evaluate.render.blocks import replace_block
+
+    path = Path(card)
+    text = path.read_text(encoding="utf-8")
+    if WIDTHS_START not in text or WIDTHS_END not in text:
+        return False
+    block = "\n".join([f"Signature: `{result.signature}`", "", *widths_markdown(result, references)]).strip() + "\n"
+    write_text_atomic(path, replace_block(text, WIDTHS_START, WIDTHS_END, block))
+    return True
 
 
 def update_readme(readme: str | Path, markdown: str) -> bool:

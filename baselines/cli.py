@@ -72,8 +72,10 @@ def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: b
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("--readme", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Also regenerate the results block of this README (between <!-- results:start/end -->).")
+@click.option("--card", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Also regenerate the CI-width block of this dataset card (between <!-- widths:start/end -->).")
 def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tuple[str, ...], n_boot: int, seed: int, quiet: bool,
-              readme: str | None) -> None:
+              readme: str | None, card: str | None) -> None:
     """Train every baseline on train, select on validation, score on test; print and write the leaderboard."""
     from rich.console import Console
     from rich.table import Table
@@ -98,6 +100,12 @@ def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tupl
         if not update_readme(readme, markdown):
             raise click.ClickException(f"{readme} has no <!-- results:start --> … <!-- results:end --> block")
         click.echo(f"updated the results block of {readme}")
+    if card:
+        from ittifaq.baselines.benchmark import load_references, update_card
+
+        if not update_card(card, result, load_references(out_dir)):
+            raise click.ClickException(f"{card} has no <!-- widths:start --> … <!-- widths:end --> block")
+        click.echo(f"updated the CI-width block of {card}")
 
 
 @click.command()

@@ -31,3 +31,23 @@ def test_readme_results_match_the_benchmark():
     generated = readme_block((REPO / "results" / "benchmark.md").read_text(encoding="utf-8"))
     assert "Seconds (train + select / predict / score): " in generated
     assert _without_timings(block) == _without_timings(generated)
+
+
+def test_card_ci_widths_match_the_benchmark():
+    """The card's CI-width block is what `ittifaq benchmark --card` writes from results/benchmark.json."""
+    import json
+
+    from ittifaq.baselines.benchmark import (
+        WIDTHS_END,
+        WIDTHS_START,
+        BenchmarkResult,
+        load_references,
+        widths_markdown,
+    )
+
+    saved = json.loads((REPO / "results" / "benchmark.json").read_text(encoding="utf-8"))
+    result = BenchmarkResult(saved["signature"], saved["systems"], saved["meta"], saved["data"])
+    card = (REPO / "corpus" / "README.md").read_text(encoding="utf-8")
+    block = card.split(WIDTHS_START + "\n", 1)[1].split(WIDTHS_END, 1)[0]
+    expected = "\n".join([f"Signature: `{result.signature}`", "", *widths_markdown(result, load_references(REPO / "results"))]).strip() + "\n"
+    assert block == expected

@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import orjson
 import yaml
 
 from ittifaq.evaluate import schema as S
+from ittifaq.evaluate.authoring.frame import SourceMeta, events_of, events_tsv
 from ittifaq.evaluate.authoring.sources import SourceError, read_source
 from ittifaq.evaluate.authoring.stats import corpus_stats, stats_markdown
 from ittifaq.evaluate.io.validation import Problem, check_record
@@ -177,9 +179,31 @@ def card_metadata() -> dict[str, Any]:
 
 
 STATS_START, STATS_END = "<!-- stats:start -->", "<!-- stats:end -->"
+VERSION_START, VERSION_END = "<!-- version:start -->", "<!-- version:end -->"
+_VERSION_HEADING = re.compile(r"^## (\d+\.\d+\.\d+)(?: \((.+)\))?\s*$", re.MULTILINE)
 
 
-def render_card(existing: str | None, stats_md: str | None = None) -> str:
+def corpus_version(changelog: Path) -> tuple[str, bool]:
+    """The corpus version (the changelog's first heading) and whether it is released."""
+    m = _VERSION_HEADING.search(changelog.read_text(encoding="utf-8")) if changelog.exists() else None
+    if m is None:
+        return "0.0.0", False
+    return m.group(1), "unreleased" not in (m.group(2) or "")
+
+
+_GUIDELINES_HEADING = re.compile(r"Guidelines version \*\*(\d+\.\d+)\*\*")
+
+
+def version_line(changelog: Path, guidelines: Path) -> str:
+    """The card's version line: the changelog's version, the schema's and the guidelines' own heading."""
+    version, released = corpus_version(changelog)
+    state = "" if released else " (unreleased: work in progress)"
+    m = _GUIDELINES_HEADING.search(guidelines.read_text(encoding="utf-8")) if guidelines.exists() else None
+    guide = f" · guidelines v{m.group(1)}" if m else ""
+    return f"**Version {version}**{state} · schema v{S.SCHEMA_VERSION}{guide}."
+
+
+def render_card(existing: str | None, stats_md: str | None = None, version_md: str | None = None) -> str:
     """Regenerate the card's YAML header and composition block, keeping its hand-written prose."""
     header = yaml.safe_dump(card_metadata(), sort_keys=False, allow_unicode=True, width=1000)
     body = ""
@@ -190,12 +214,16 @@ def render_card(existing: str | None, stats_md: str | None = None) -> str:
         body = existing
     if stats_md is not None:
         body = replace_block(body, STATS_START, STATS_END, stats_md)
+    if version_md is not None:
+        body = replace_block(body, VERSION_START, VERSION_END, version_md)
     return f"---\n{header}---\n{body}"
 
 
-def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
-    """Every generated file and its bytes (nothing written yet)."""
+def build_outputs(docs: list[Document], corpus_dir: Path, frame: Sequence[SourceMeta] | None = None) -> dict[Path, bytes]:
+    """Every generated file and its bytes (nothing written yet); with the sources' frame, events.tsv too."""
     outputs: dict[Path, bytes] = {}
+    if frame is not None:
+        outputs[corpus_dir / "events.tsv"] = events_tsv(events_of(frame))
     by_split = {s: sorted((d for d in docs if d.split == s), key=lambda d: d.id) for s in S.SPLITS}
     for split, split_docs in by_split.items():
         records = [d.to_dict() for d in split_docs]
@@ -206,7 +234,8 @@ def build_outputs(docs: list[Document], corpus_dir: Path) -> dict[Path, bytes]:
     outputs[corpus_dir / "document.schema.json"] = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
     card = corpus_dir / "README.md"
     existing = card.read_text(encoding="utf-8") if card.exists() else None
-    outputs[card] = render_card(existing, stats_markdown(corpus_stats(docs))).encode()
+    version_md = version_line(corpus_dir / "CHANGELOG.md", corpus_dir.parent / "annotation_guidelines.md") + "\n"
+    outputs[card] = render_card(existing, stats_markdown(corpus_stats(docs)), version_md).encode()
     return outputs
 
 

@@ -14,7 +14,8 @@ from ittifaq.evaluate.text.tokenize import tokenize
 COVERAGE_KEYS = ("quotes_indirect_share", "quotes_analyst_share")
 
 
-def _words(text: str) -> int:
+def word_count(text: str) -> int:
+    """Words as a reader counts them (tokens that start with a letter or digit)."""
     return sum(1 for a, b in tokenize(text) if text[a:b][0].isalnum())
 
 
@@ -35,7 +36,7 @@ def corpus_stats(docs: Iterable[Document]) -> dict[str, Any]:
     words = 0
     parties_per_agreement: Counter[int] = Counter()
     for d in docs:
-        w = _words(d.text or "")
+        w = word_count(d.text or "")
         words += w
         genres[d.genre or "none"] += 1
         regions[d.region or "none"] += 1

@@ -18,6 +18,8 @@ from ittifaq.evaluate.authoring.build import (
     source_files,
     write_all,
 )
+from ittifaq.evaluate.authoring.frame import FrameError, frame_findings, read_frame
+from ittifaq.evaluate.authoring.splits import assign_splits, frozen_splits, rewrite_split
 from ittifaq.evaluate.io.atomic import write_bytes_atomic, write_text_atomic
 from ittifaq.evaluate.io.documents import REPO_ROOT
 from ittifaq.evaluate.render.blocks import replace_block
@@ -42,7 +44,12 @@ def build(corpus_dir: Path, check_only: bool) -> None:
             click.echo(e, err=True)
         click.echo(f"{len(errors)} error(s); nothing written", err=True)
         sys.exit(1)
-    outputs = build_outputs(docs, corpus_dir)
+    try:
+        frame = read_frame(files)
+    except FrameError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    outputs = build_outputs(docs, corpus_dir, frame)
     if check_only:
         stale = [p for p, data in outputs.items() if not same_content(p, data)]
         for p in stale:
@@ -94,3 +101,51 @@ def agreement(corpus_dir: Path, write: bool) -> None:
         card = corpus_dir / "README.md"
         text = card.read_text(encoding="utf-8")
         write_text_atomic(card, replace_block(text, "<!-- agreement:start -->", "<!-- agreement:end -->", md))
+
+
+@corpus.command()
+@click.option("--corpus-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--write", is_flag=True, help="Rewrite the split: line of the sources whose split changes.")
+def splits(corpus_dir: Path, write: bool) -> None:
+    """Assign splits by event: events of corpus/events.tsv keep theirs, new events are placed by region and genre."""
+    files = source_files(corpus_dir / "sources")
+    try:
+        frame = read_frame(files)
+    except FrameError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    wanted = assign_splits(frame, frozen_splits(corpus_dir / "events.tsv"))
+    moves = [(m, wanted[m.id]) for m in frame if m.id in wanted and wanted[m.id] != m.split]
+    for m, split in moves:
+        click.echo(f"{m.id}: {m.split} -> {split}")
+        if write:
+            rewrite_split(Path(m.path), split)
+    missing = [m.id for m in frame if m.id not in wanted]
+    for i in missing:
+        click.echo(f"{i}: names no event; split left as it is", err=True)
+    click.echo(f"{len(moves)} source(s) {'moved' if write else 'would move'}; run `ittifaq corpus build` next" if moves
+               else "every split already follows its event")
+
+
+@corpus.command()
+@click.option("--corpus-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--release", is_flag=True, help="Treat the release targets (size, balance, years) as errors too.")
+def frame(corpus_dir: Path, release: bool) -> None:
+    """Check the sampling frame, balance and variety rules; exit 1 when an invariant (or, with --release, a target) fails."""
+    files = source_files(corpus_dir / "sources")
+    docs, errors = compile_sources(files)
+    try:
+        metas = read_frame(files)
+    except FrameError as exc:
+        errors.append(str(exc))
+    if errors:
+        for e in errors:
+            click.echo(e, err=True)
+        sys.exit(1)
+    findings = frame_findings(docs, metas)
+    for f in findings:
+        click.echo(f"{'target' if f.target else 'error'} [{f.rule}] {f.message}")
+    failed = [f for f in findings if release or not f.target]
+    click.echo(f"{len(docs)} documents; {sum(not f.target for f in findings)} invariant finding(s), "
+               f"{sum(f.target for f in findings)} release target(s) not yet met")
+    sys.exit(1 if failed else 0)
