@@ -20,12 +20,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.render.site import render_site
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
-ARTIFACTS = Path(__file__).parent / "artifacts"
+#: A real browser: deselected by default, run by `-m slow` (and by CI).
+pytestmark = pytest.mark.slow
+
+FIXTURE = FIXTURES / "formats_docs.jsonl"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1280,1000", "--remote-debugging-port=0", "--remote-allow-origins=*"]

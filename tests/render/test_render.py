@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
+from support import FIXTURES
 
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.io.atomic import write_jsonl_atomic
@@ -14,7 +15,7 @@ from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.render.site import annotated_text, diff_spans, render_site
 from ittifaq.evaluate.schema import Document, Span
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+FIXTURE = FIXTURES / "formats_docs.jsonl"
 
 
 class _Collect(HTMLParser):
