@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from tests_support import run_cli
+from support import run_cli
 
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.formats.labelstudio import read_labelstudio
