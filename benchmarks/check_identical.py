@@ -6,8 +6,9 @@
 
 Runs every `ittifaq` command (and the Python API) on the bundled corpus and the shipped
 predictions (results/predictions): stdout, stderr, exit code and every file written are
-hashed, one digest per case. Temporary paths are replaced by `<tmp>` first, so digests
-depend only on what the code produces. Run it from the same checkout before and after.
+hashed, one digest per case. Temporary paths and the checkout's own path are replaced by
+`<tmp>` and `<root>` first, so digests depend only on what the code produces from the data.
+`--fixture` records or compares another file (e.g. digests of another checkout).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def run_all(keep: Path | None) -> dict[str, str]:
         res = subprocess.run([sys.executable, "-c", API, PREDS[0], GOLD], cwd=ROOT, env=env, capture_output=True)
         outputs["python-api"] = b"rc=%d\n%s\n%s" % (res.returncode, res.stdout, res.stderr)
         for name, blob in outputs.items():
-            blob = blob.replace(tmp.encode(), b"<tmp>")
+            blob = blob.replace(tmp.encode(), b"<tmp>").replace(str(ROOT).encode(), b"<root>")
             digests[name] = hashlib.sha256(blob).hexdigest()
             if keep:
                 keep.mkdir(parents=True, exist_ok=True)
@@ -156,15 +157,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--write", action="store_true", help=f"record the digests in {FIXTURE.name}")
     ap.add_argument("--keep", type=Path, default=None, help="also keep every output (as text) in this folder")
+    ap.add_argument("--fixture", type=Path, default=FIXTURE, help=f"the digests file (default {FIXTURE.name})")
     args = ap.parse_args()
     if args.keep and args.keep.exists():
         shutil.rmtree(args.keep)
     digests = run_all(args.keep)
     if args.write:
-        FIXTURE.write_bytes(orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
-        print(f"recorded {len(digests)} digests in {FIXTURE}")
+        args.fixture.write_bytes(orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+        print(f"recorded {len(digests)} digests in {args.fixture}")
         return
-    before = orjson.loads(FIXTURE.read_bytes())
+    before = orjson.loads(args.fixture.read_bytes())
     differ = sorted(k for k in before.keys() | digests.keys() if before.get(k) != digests.get(k))
     for k in differ:
         print(f"differs: {k}")

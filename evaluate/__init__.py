@@ -1,20 +1,20 @@
-"""Reading, validation, scoring, reports and the CLI of ittifaq."""
+"""Reading, validation, scoring, reports and the CLI of ittifaq (see ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-__all__ = ["read_columns", "score"]
+#: The public API -> the module that defines it; loaded on first use, so `import ittifaq.evaluate` stays cheap.
+_PUBLIC = {
+    "score": "ittifaq.evaluate.scoring.pipeline",
+    "score_files": "ittifaq.evaluate.scoring.files",
+    "read_columns": "ittifaq.evaluate.io.documents",
+}
+__all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: `import ittifaq.evaluate` stays cheap; the scorer loads on first use.
-    if name == "score":
-        from ittifaq.evaluate.scoring.pipeline import score
-
-        return score
-    if name == "read_columns":
-        from ittifaq.evaluate.io.documents import read_columns
-
-        return read_columns
-    raise AttributeError(name)
+    if name not in _PUBLIC:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(_PUBLIC[name]), name)

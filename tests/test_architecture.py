@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests_support import REPO
+from support import REPO
 
 EVALUATE = REPO / "evaluate"
 PREFIX = "ittifaq.evaluate."

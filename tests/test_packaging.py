@@ -7,9 +7,10 @@ import sys
 import textwrap
 
 import pytest
-from tests_support import REPO
+from support import REPO
 
 
+@pytest.mark.slow
 def test_wheel_installs_only_under_ittifaq(tmp_path):
     """Build the wheel and read its file list: nothing may land as a top-level `evaluate`."""
     import zipfile

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests_support import REPO
+from support import REPO
 
 
 def test_ci_runs_the_readme_test_command():
@@ -13,6 +13,7 @@ def test_ci_runs_the_readme_test_command():
     block = readme.split("<!-- ci:test-command -->", 1)[1]
     command = re.search(r"```bash\n(.+?)\n```", block, re.S).group(1)
     assert "pytest" in command and "<!-- ci:test-command -->" in ci
+    assert "python -m pytest -q -m slow" in ci, "CI runs the slow tests the README command leaves out"
 
 
 def _without_timings(text: str) -> str:

@@ -19,9 +19,7 @@ from ittifaq.evaluate.render.tables import FORMATS, render_agree, render_compare
 from ittifaq.evaluate.schema import SPLITS
 from ittifaq.evaluate.scoring.compare import agree as agree_docs
 from ittifaq.evaluate.scoring.compare import compare as compare_docs
-from ittifaq.evaluate.scoring.parallel import count_files
-from ittifaq.evaluate.scoring.pipeline import count
-from ittifaq.evaluate.scoring.pipeline import report as make_report
+from ittifaq.evaluate.scoring.files import score_files
 
 if TYPE_CHECKING:
     from ittifaq.evaluate.columns import Batch
@@ -94,20 +92,9 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
     """Score predictions against gold: spans, relations, attributes and quotes, with CIs and a signature."""
     gold_paths = _gold_paths(gold, split)
     check_outputs([out, errors_path, plot_path], _inputs(gold_paths, list(pred)))
-    allow = unknown_labels == "spurious"
-    collect = errors_path is not None
-    try:
-        counted = count_files(gold_paths, list(pred), unknown_labels=unknown_labels, norm=norm, collect_errors=collect)
-        if counted is None:
-            # One process; whatever the fast reader cannot vouch for goes through the full validator, which explains.
-            gold_docs = _read(gold_paths, predictions=False)
-            pred_docs = _read(list(pred), predictions=True, allow_unknown=allow)
-            counted = count(gold_docs, pred_docs, ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
-                            collect_errors=collect, digest=False)
-    except InputError as exc:
-        raise with_locations(exc, {"gold": gold_paths, "pred": list(pred)}) from None
-    report = make_report(counted, gold_path=[str(p) for p in jsonl_files(gold_paths)], split=split if not gold else None,
-                    n_boot=n_boot, seed=seed, unknown_labels=unknown_labels, norm=norm)
+    report = score_files(gold_paths, pred, split=split if not gold else None, n_boot=n_boot, seed=seed,
+                         ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
+                         collect_errors=errors_path is not None)
     data = report.to_dict()
     _warn(report.warnings)
     also: dict[str, bytes] = {}

@@ -1,6 +1,6 @@
 """Scoring: alignment, matching, per-document counts, metrics, bootstrap, reports, signatures.
 
-`score`, `count`, `report`, `compare` and `agree` are importable from here; they load on
+`score`, `score_files`, `count`, `report`, `compare` and `agree` are importable from here; they load on
 first use, so importing one sub-module does not import them all.
 """
 
@@ -15,6 +15,7 @@ _PUBLIC = {
     "report": "pipeline",
     "Counted": "pipeline",
     "ScoreReport": "report",
+    "score_files": "files",
     "compare": "compare",
     "agree": "compare",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from ittifaq.evaluate.scoring import bootstrap, metrics
 from ittifaq.evaluate.scoring.pipeline import score
 from ittifaq.evaluate.scoring.report import _num
 from ittifaq.evaluate.scoring.schemes import REL_MODES, SCHEMES
+from ittifaq.evaluate.scoring.signature import Signature
 
 
 def _stats(layout: bootstrap.Layout, keys: tuple[tuple[str, ...], ...], macro: dict[str, list[str]]) -> bootstrap.Stats:
@@ -79,7 +81,7 @@ def compare(
             rows.append({"figure": ".".join(key) + ".f1", "system": _num(a_), "baseline": _num(b_), "diff": pb["diff"],
                          "diff_ci": pb["ci"], "p_bootstrap": pb["p"], "p_ar": ar})
         comparisons.append({"system": name, "baseline": base, "figures": rows})
-    sig = reports[base].signature.replace("|boot:0|", f"|boot:{n_boot}|") + f"|test:paired-bs,ar|trials:{n_trials}"
+    sig = str(replace(Signature.parse(reports[base].signature), boot=n_boot, tests=("paired-bs", "ar"), trials=n_trials))
     return {
         "signature": sig,
         "systems": {name: {"headline": reports[name].headline, "warnings": reports[name].warnings} for name in names},
@@ -132,7 +134,7 @@ def agree(
         for mode in REL_MODES
     }
     return {
-        "signature": ab.signature.replace("|gold:", "|ref:"),
+        "signature": str(replace(Signature.parse(ab.signature), reference="ref")),
         "annotations": [name_a, name_b],
         "n_docs": ab.n_docs,
         "layers": layers,

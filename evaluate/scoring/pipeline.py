@@ -28,8 +28,8 @@ from ittifaq.evaluate.scoring.report import HEADLINE, UNKNOWN_LABEL, ScoreReport
 from ittifaq.evaluate.scoring.schemes import REL_MODES, SCHEMES
 from ittifaq.evaluate.scoring.signature import (
     CONTENT_PREFIX,
+    Signature,
     gold_hash_started,
-    make_signature,
     split_of,
 )
 from ittifaq.evaluate.scoring.tables import gold_digest
@@ -181,7 +181,7 @@ def report(
     spans, relations, attributes, quotes, _ = build_sections(counts, n_boot, seed, level)
     split_name = split or split_of(counted.splits)
     digest = digest_of_files() if digest_of_files else CONTENT_PREFIX + str(counted.digest)[:12]
-    signature = make_signature(digest, split_name, SCHEMES, REL_MODES, norm, n_boot, seed, unknown_labels)
+    signature = str(Signature(digest, split_name, SCHEMES, REL_MODES, norm, unknown_labels, n_boot, seed))
 
     warnings: list[str] = []
     if missing:

@@ -29,11 +29,11 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from ittifaq import __version__
 from ittifaq.evaluate.schema import SCHEMA_VERSION, Document
 
-FIELDS: tuple[str, ...] = ("ittifaq", "schema", "gold", "split", "spans", "rel", "norm", "unk", "boot", "seed")
 #: Marks a `gold` digest of content given in memory (not of a file's bytes).
 CONTENT_PREFIX = "content-"
 
@@ -82,27 +82,50 @@ def split_of(docs: Iterable[Document | str | None]) -> str:
     return splits.pop() if len(splits) == 1 else "mixed"
 
 
-def make_signature(
-    gold: str, split: str, schemes: Iterable[str], modes: Iterable[str], norm: str, n_boot: int, seed: int, unknown_labels: str = "error"
-) -> str:
-    parts = {
-        "ittifaq": f"v{__version__}",
-        "schema": SCHEMA_VERSION,
-        "gold": gold,
-        "split": split,
-        "spans": ",".join(schemes),
-        "rel": ",".join(modes),
-        "norm": norm,
-        "unk": unknown_labels,
-        "boot": str(n_boot),
-        "seed": str(seed),
-    }
-    return "|".join(f"{k}:{parts[k]}" for k in FIELDS)
+@dataclass(frozen=True)
+class Signature:
+    """The fields of a signature; `str()` renders it and `parse` reads it back, nowhere else.
 
+    `reference` names the reference side: `gold` for a score, `ref` for an agreement (the
+    first annotation). `tests` and `trials` are set by `compare` only.
+    """
 
-def parse_signature(signature: str) -> dict[str, str]:
-    out = {}
-    for part in signature.split("|"):
-        key, _, value = part.partition(":")
-        out[key] = value
-    return out
+    digest: str
+    split: str
+    spans: tuple[str, ...]
+    rel: tuple[str, ...]
+    norm: str
+    unk: str
+    boot: int
+    seed: int
+    ittifaq: str = f"v{__version__}"
+    schema: str = SCHEMA_VERSION
+    reference: str = "gold"
+    tests: tuple[str, ...] = ()
+    trials: int | None = None
+
+    def __str__(self) -> str:
+        parts = [("ittifaq", self.ittifaq), ("schema", self.schema), (self.reference, self.digest), ("split", self.split),
+                 ("spans", ",".join(self.spans)), ("rel", ",".join(self.rel)), ("norm", self.norm), ("unk", self.unk),
+                 ("boot", str(self.boot)), ("seed", str(self.seed))]
+        if self.tests:
+            parts.append(("test", ",".join(self.tests)))
+        if self.trials is not None:
+            parts.append(("trials", str(self.trials)))
+        return "|".join(f"{k}:{v}" for k, v in parts)
+
+    @classmethod
+    def parse(cls, text: str) -> Signature:
+        """The signature `str()` rendered (ValueError if `text` is not one)."""
+        fields = dict(part.partition(":")[::2] for part in text.split("|"))
+        reference = "ref" if "ref" in fields else "gold"
+        try:
+            return cls(
+                digest=fields[reference], split=fields["split"], spans=tuple(fields["spans"].split(",")),
+                rel=tuple(fields["rel"].split(",")), norm=fields["norm"], unk=fields["unk"], boot=int(fields["boot"]),
+                seed=int(fields["seed"]), ittifaq=fields["ittifaq"], schema=fields["schema"], reference=reference,
+                tests=tuple(fields["test"].split(",")) if "test" in fields else (),
+                trials=int(fields["trials"]) if "trials" in fields else None,
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"not an ittifaq signature: {text!r} ({exc})") from None

@@ -11,7 +11,7 @@ import sys
 import orjson
 import pytest
 from click.testing import CliRunner
-from scoring_fixtures import TEXT
+from support import TEXT
 
 from ittifaq.evaluate.cli import cli
 
@@ -77,11 +77,12 @@ def test_compare_and_agree(files):
     rep = json.loads(r.stdout)
     assert rep["layers"]["actors"]["strict"]["1:test->2:test"]["f1"] == 1.0
     # Every span scheme, as the signature says; the reference named by its file's hash; CIs on request.
-    from ittifaq.evaluate.scoring.signature import gold_hash, parse_signature
+    from ittifaq.evaluate.scoring.signature import Signature, gold_hash
 
     assert list(rep["layers"]["actors"]) == ["strict", "exact", "partial", "type", "clitic"]
-    sig = parse_signature(rep["signature"])
-    assert sig["ref"] == gold_hash([gold]) and sig["spans"] == "strict,exact,partial,type,clitic" and sig["boot"] == "1000"
+    sig = Signature.parse(rep["signature"])
+    assert sig.reference == "ref" and sig.digest == gold_hash([gold]) and sig.boot == 1000
+    assert sig.spans == ("strict", "exact", "partial", "type", "clitic") and str(sig) == rep["signature"]
     assert rep["layers"]["actors"]["partial"]["1:test->2:test"]["ci"]["f1"] == [1.0, 1.0]
     r = CliRunner().invoke(cli, ["agree", str(gold), str(gold), "--n-boot", "0"])
     assert r.exit_code == 0 and "F1 95% CI" in r.stdout and "boot:0" in r.stdout

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import FIXTURES
 
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.formats import brat
@@ -17,7 +17,7 @@ from ittifaq.evaluate.io.atomic import write_jsonl_atomic
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.io.errors import InputError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+FIXTURE = FIXTURES / "formats_docs.jsonl"
 
 
 def test_utf16_offsets_both_ways():

@@ -12,7 +12,7 @@ nervaluate's greedy choice (documented in the README).
 from __future__ import annotations
 
 import pytest
-from crosscheck_cases import LABELS, bio, corpus, document, micro_counts
+from support import LABELS, bio, corpus, document, micro_counts
 
 from ittifaq.evaluate.scoring.pipeline import score
 

@@ -6,7 +6,7 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scoring_fixtures import PLAIN
+from support import PLAIN
 
 from ittifaq.evaluate.schema import Document, Relation, Span
 from ittifaq.evaluate.scoring.pipeline import score

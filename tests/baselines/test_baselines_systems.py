@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from support import FIXTURES
 
 from ittifaq.baselines.interface import load_model, prediction_record, system_class
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.io.validation import check_record
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OPTIONS = {"spacy": {"max_epochs": 4}}
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from support import REPO
 
 from ittifaq.evaluate.authoring.sources import read_source
 from ittifaq.evaluate.cli import cli
@@ -27,7 +27,6 @@ from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.scoring.compare import agree, compare
 from ittifaq.evaluate.scoring.pipeline import score
 
-REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "corpus" / "data" / "test.jsonl"
 PRED = REPO / "results" / "predictions"
 AGREEMENT = REPO / "corpus" / "agreement"

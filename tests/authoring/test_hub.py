@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import FIXTURES
 
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.io.errors import InputError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+FIXTURE = FIXTURES / "formats_docs.jsonl"
 SPLITS = {"fmt-emoji": "train", "fmt-nested": "validation", "fmt-script": "test", "fmt-empty": "train"}
 
 

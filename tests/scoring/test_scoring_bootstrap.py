@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from crosscheck_cases import corpus
+from support import corpus
 
 from ittifaq.evaluate.scoring import bootstrap
 from ittifaq.evaluate.scoring.compare import compare

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import REPO
 
 from ittifaq.evaluate.authoring.agreement import paired_documents
 from ittifaq.evaluate.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "corpus" / "data" / "test.jsonl"
 PRED = REPO / "results" / "predictions"
 VIEWS = ("table", "markdown", "csv")

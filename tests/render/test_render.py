@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
+from support import FIXTURES
 
 from ittifaq.evaluate.cli import cli
 from ittifaq.evaluate.io.atomic import write_jsonl_atomic
@@ -14,7 +15,7 @@ from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.render.site import annotated_text, diff_spans, render_site
 from ittifaq.evaluate.schema import Document, Span
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+FIXTURE = FIXTURES / "formats_docs.jsonl"
 
 
 class _Collect(HTMLParser):
@@ -121,7 +122,7 @@ def test_cli_render_diff_against_gold(tmp_path):
     # gold documents without a prediction get a page too, all missed
     assert (tmp_path / "site" / "docs" / "fmt-emoji.html").exists()
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert "<th>missed</th>" in index
+    assert ">missed</th>" in index
 
 
 def test_render_again_leaves_no_page_of_the_first_run(tmp_path):

@@ -23,10 +23,10 @@ import copy
 import hashlib
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REPO
 
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.io.validation import check_record
@@ -43,7 +43,6 @@ from ittifaq.evaluate.schema import (
 )
 from ittifaq.evaluate.scoring.pipeline import score
 
-REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "corpus" / "data" / "test.jsonl"
 SYSTEMS = ("rules", "crf", "spacy")
 SCHEMES = ("strict", "exact", "partial", "type", "clitic")

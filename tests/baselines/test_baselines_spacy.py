@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import spacy
+from support import FIXTURES
 from thinc.api import NumpyOps
 
 from ittifaq.baselines.features import gold_view, tokenizer_lexicon
@@ -27,8 +27,6 @@ from ittifaq.baselines.spacy_model import (
 )
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.schema import Document
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _train_docs() -> list[Document]:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from support import FIXTURES
 
 from ittifaq.evaluate.formats import brat, conll, inception, labelstudio, spacy_docbin
 from ittifaq.evaluate.formats.offsets import to_utf16
 from ittifaq.evaluate.io.documents import corpus_files, read_documents
 from ittifaq.evaluate.io.errors import InputError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+FIXTURE = FIXTURES / "formats_docs.jsonl"
 
 LOSSLESS = {
     "brat": (brat.write_brat, brat.read_brat, "out"),

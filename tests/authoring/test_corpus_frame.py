@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests_support import REPO, run_cli
+from support import REPO, run_cli
 
 from ittifaq.evaluate.authoring.build import compile_sources, corpus_version, source_files
 from ittifaq.evaluate.authoring.frame import (

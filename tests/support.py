@@ -1,10 +1,48 @@
-"""Random BIO-convertible cases shared by the seqeval and nervaluate cross-checks."""
+"""Helpers shared by test modules (not a test file itself): paths, the CLI in a subprocess,
+document builders for scorer tests, and random BIO-convertible cases for the oracle cross-checks."""
 
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+from pathlib import Path
 
-from ittifaq.evaluate.schema import Document, Span
+from ittifaq.evaluate.schema import Attributes, Document, Relation, Span
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def run_cli(*args: str, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `ittifaq ARGS` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "ittifaq.evaluate.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+# -- builders for scorer tests
+
+#: Written for these tests (not from any article): "The foreign minister said in Cairo
+#: that Egypt and Jordan signed an agreement for energy cooperation."
+TEXT = "وقال وزير الخارجية في القاهرة إن مصر والأردن وقعتا اتفاقية للتعاون في الطاقة."
+PLAIN = "x" * 400
+
+
+def span(sid: str, start: int, end: int, label: str = "PER", entity: str | None = None, text: str = PLAIN, **attrs: str) -> Span:
+    return Span(sid, start, end, text[start:end], label, entity, Attributes(**attrs))
+
+
+def doc(did: str, spans: list[Span], relations: list[tuple[str, str, str]] | None = None, text: str = PLAIN) -> Document:
+    rels = [Relation(f"R{i}", lab, h, t) for i, (lab, h, t) in enumerate(relations or [])]
+    return Document(id=did, text=text, spans=spans, relations=rels, split="test")
+
+
+def spans_doc(did: str, items: list[tuple[int, int, str]], text: str = PLAIN) -> Document:
+    return doc(did, [span(f"T{i}", s, e, lab, text=text) for i, (s, e, lab) in enumerate(items)], text=text)
+
+
+# -- random cases shared by the seqeval and nervaluate cross-checks
 
 LABELS = ("PER", "ORG", "GPE")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from crosscheck_cases import LABELS, corpus, micro_counts
+from support import LABELS, corpus, micro_counts
 
 from ittifaq.evaluate.scoring.pipeline import score
 

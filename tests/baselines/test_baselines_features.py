@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+from support import FIXTURES
 
 from ittifaq.baselines.features import gold_view, layer_spans, make_view, normalize, tokenizer_lexicon
 from ittifaq.baselines.interface import assign_entities
@@ -12,8 +11,6 @@ from ittifaq.baselines.linear import LinearClassifier
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.schema import LAYERS, Attributes, Document, Span
 from ittifaq.evaluate.text.tokenize import bio_tags
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_every_gold_span_aligns_with_training_tokens():

@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
+from support import FIXTURES
 
 from ittifaq.baselines.benchmark import LEADERBOARD, data_record, figure, run_benchmark
 from ittifaq.evaluate.cli import cli
@@ -16,7 +17,6 @@ from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.io.validation import check_record
 from ittifaq.evaluate.schema import LAYERS
 
-FIXTURES = Path(__file__).parent / "fixtures"
 SENTENCE = "وقعت روسيا ومصر اتفاقية تعاون في مجال الطاقة النووية. وقال سيرغي لافروف إن الاتفاقية ستعزز العلاقات بين البلدين."
 
 

@@ -6,7 +6,7 @@ import hashlib
 
 import orjson
 import pytest
-from scoring_fixtures import TEXT, doc, span, spans_doc
+from support import TEXT, doc, span, spans_doc
 
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, SPAN_LABELS, Document, Relation
@@ -298,17 +298,17 @@ def test_arabic_normalization_remaps_offsets():
 
 
 def test_signature_names_how_gold_was_hashed_and_the_unknown_label_rule(tmp_path):
-    from ittifaq.evaluate.scoring.signature import gold_hash, parse_signature
+    from ittifaq.evaluate.scoring.signature import Signature, gold_hash
 
     gold, pred = [spans_doc("d", GOLD)], [spans_doc("d", GOLD[:2])]
-    in_memory = parse_signature(score(gold, pred, n_boot=0, validate=False).signature)
-    assert in_memory["gold"].startswith("content-") and len(in_memory["gold"]) == len("content-") + 12
+    in_memory = Signature.parse(score(gold, pred, n_boot=0, validate=False).signature)
+    assert in_memory.digest.startswith("content-") and len(in_memory.digest) == len("content-") + 12
     path = tmp_path / "gold.jsonl"
     path.write_bytes(b"".join(orjson.dumps(d.to_dict()) + b"\n" for d in gold))
-    from_file = parse_signature(score(gold, pred, gold_path=path, n_boot=0, validate=False).signature)
-    assert from_file["gold"] == gold_hash([path])
-    assert in_memory["unk"] == "error"
-    assert parse_signature(score(gold, pred, n_boot=0, validate=False, unknown_labels="spurious").signature)["unk"] == "spurious"
+    from_file = Signature.parse(score(gold, pred, gold_path=path, n_boot=0, validate=False).signature)
+    assert from_file.digest == gold_hash([path]) and from_file.reference == "gold"
+    assert in_memory.unk == "error"
+    assert Signature.parse(score(gold, pred, n_boot=0, validate=False, unknown_labels="spurious").signature).unk == "spurious"
 
 
 def test_signature_fields():

@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests_support import REPO, run_cli
+from support import FIXTURES, REPO, run_cli
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+SOURCES = FIXTURES / "sources"
 
 
 def _fixture_corpus(root: Path) -> Path:
     src = root / "sources"
     src.mkdir(parents=True)
-    base = (FIXTURES / "fx-0001-gas-deal.txt").read_text(encoding="utf-8")
+    base = (SOURCES / "fx-0001-gas-deal.txt").read_text(encoding="utf-8")
     for i, split in enumerate(["train", "validation", "test"], start=1):
         doc_id = f"fx-000{i}-gas-deal"
         text = base.replace("fx-0001-gas-deal", doc_id).replace("split: train", f"split: {split}")
@@ -25,6 +25,7 @@ def _fixture_corpus(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_build_is_deterministic_and_idempotent(tmp_path):
     corpus = _fixture_corpus(tmp_path / "c")
     first = run_cli("corpus", "build", "--corpus-dir", str(corpus))

@@ -8,11 +8,12 @@ import warnings
 from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
 from ittifaq.evaluate.io.documents import read_documents
 from ittifaq.evaluate.render.plots import _ci_bounds, plot_score, plot_stats, shape
 
-FIXTURE = Path(__file__).parent / "fixtures" / "formats_docs.jsonl"
+FIXTURE = FIXTURES / "formats_docs.jsonl"
 
 
 def _png_size(path: Path) -> tuple[int, int]:
