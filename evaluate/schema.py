@@ -84,8 +84,13 @@ RELATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 RELATION_LABELS: tuple[str, ...] = tuple(RELATIONS)
 
-DOC_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+#: Ids, matched whole (never `re.match`, whose `$` lets a final newline through). Document ids name files
+#: (export, render), so both are at most 128 characters.
+ID_MAX_LENGTH = 128
+DOC_ID_RE = rf"[a-z0-9][a-z0-9_-]{{0,{ID_MAX_LENGTH - 1}}}"
+ITEM_ID_RE = rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{ID_MAX_LENGTH - 1}}}"
+DOC_ID_PATTERN = f"^{DOC_ID_RE}$"
+ITEM_ID_PATTERN = f"^{ITEM_ID_RE}$"
 
 #: Document-level keys in their canonical order (the order written to JSONL).
 DOC_KEYS: tuple[str, ...] = (

@@ -22,6 +22,7 @@ from ittifaq.evaluate import schema as S
 from ittifaq.evaluate.authoring.frame import SourceMeta, events_of, events_tsv
 from ittifaq.evaluate.authoring.sources import SourceError, read_source
 from ittifaq.evaluate.authoring.stats import corpus_stats, stats_markdown
+from ittifaq.evaluate.io.atomic import write_outputs
 from ittifaq.evaluate.io.validation import Problem, check_record
 from ittifaq.evaluate.render.blocks import replace_block
 from ittifaq.evaluate.schema import Document
@@ -261,22 +262,7 @@ def same_content(path: Path, data: bytes) -> bool:
 
 
 def write_all(outputs: dict[Path, bytes]) -> list[Path]:
-    """Write all files via temporary names, then rename each; returns what changed."""
-    changed: list[Path] = []
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, data in outputs.items():
-            if same_content(path, data):
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(data)
-            staged.append((tmp, path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
-            changed.append(path)
-    finally:
-        for tmp, _ in staged:
-            if tmp.exists():
-                tmp.unlink()
-    return changed
+    """Write the files whose content changed, staged and renamed together; returns what changed."""
+    changed = {path: data for path, data in outputs.items() if not same_content(path, data)}
+    write_outputs({os.fspath(p): data for p, data in changed.items()})
+    return list(changed)

@@ -106,17 +106,32 @@ def stage(corpus_dir: str | os.PathLike[str], files: list[str], dest: str | os.P
     return out
 
 
+def check_repo_id(repo_id: str) -> None:
+    """Refuse a repository id the Hub would refuse (ORG/NAME, its characters and length), before any work."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as exc:
+        raise InputError(f"--repo-id {repo_id!r} is not a valid Hub repository id: {exc}") from None
+    if repo_id.count("/") != 1:
+        raise InputError(f"--repo-id {repo_id!r} must look like ORG/NAME")
+
+
 def push(corpus_dir: str | os.PathLike[str], repo_id: str, private: bool, staging: str | os.PathLike[str],
          api: Any = None, commit_message: str = "Publish the ittifaq corpus") -> Any:
     """Validate, stage, create the dataset repo (if needed) and upload the staged folder."""
-    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
-        raise InputError(f"--repo-id {repo_id!r} must look like ORG/NAME")
+    check_repo_id(repo_id)
     files, _ = check_corpus(corpus_dir)
     folder = stage(corpus_dir, files, staging)
     if api is None:
         from huggingface_hub import HfApi
 
         api = HfApi()
-    api.create_repo(repo_id=repo_id, repo_type="dataset", private=private, exist_ok=True)
-    return api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
-                             commit_message=commit_message)
+    try:
+        api.create_repo(repo_id=repo_id, repo_type="dataset", private=private, exist_ok=True)
+        return api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
+                                 commit_message=commit_message)
+    except Exception as exc:  # network and Hub errors come from requests/httpx/huggingface_hub alike
+        raise InputError(f"could not push to the Hub ({type(exc).__name__}): {str(exc).splitlines()[0] if str(exc) else ''}"
+                         ) from None

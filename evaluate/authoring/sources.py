@@ -58,7 +58,7 @@ RELATION_KEYS: dict[str, tuple[str, str]] = {
 # sampling frame corpus/events.tsv and the split-by-event rule, not the document record.
 META_KEYS = ("id", "title", "date", "genre", "region", "split", "grounding", "annotators", "notes", "event")
 REQUIRED_META = ("id", "title", "date", "genre", "region", "split", "grounding", "annotators")
-_ID = re.compile(S.ITEM_ID_PATTERN)
+_ID = re.compile(S.ITEM_ID_RE)
 
 
 class SourceError(Exception):
@@ -109,7 +109,7 @@ def _parse_header(header: str, path: str, line: int, col: int) -> tuple[str, str
     if len(parts) < 2:
         raise SourceError(path, line, col, f"span header {header!r} needs at least an id and a label")
     sid, label, rest = parts[0], parts[1], parts[2:]
-    if not _ID.match(sid):
+    if not _ID.fullmatch(sid):
         raise SourceError(path, line, col, f"span id {sid!r} is not a valid id (letters, digits, _ . : -)")
     if label not in S.SPAN_LABELS:
         raise SourceError(path, line, col, f"unknown label {label!r}; labels are {', '.join(S.SPAN_LABELS)}")

@@ -12,7 +12,7 @@ import sys
 import click
 
 from ittifaq import __version__
-from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.io.errors import InputError, terminal_safe
 
 #: command name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -63,6 +63,11 @@ def main() -> None:
     try:
         cli.main(standalone_mode=True)
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {terminal_safe(str(exc))}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        # Unreadable files, read errors, no network: the path and the reason, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {terminal_safe(where + (exc.strerror or str(exc)))}", err=True)
         sys.exit(2)
 

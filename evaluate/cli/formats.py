@@ -67,9 +67,11 @@ def export(fmt: str, inputs: tuple[str, ...], out: str) -> None:
 @click.command("import")
 @click.option("--from", "fmt", type=click.Choice(sorted(IMPORTERS)), required=True, help="Source format.")
 @click.option("--predictions", is_flag=True, help="Validate as predictions (relaxed), not gold.")
+@click.option("--offsets", type=click.Choice(["auto", "codepoints", "utf16"]), default="auto", show_default=True,
+              help="labelstudio: how region offsets count (auto: by each region's text, or the task's other regions).")
 @click.argument("source", type=click.Path(exists=True))
 @click.argument("out", type=click.Path())
-def import_(fmt: str, predictions: bool, source: str, out: str) -> None:
+def import_(fmt: str, predictions: bool, offsets: str, source: str, out: str) -> None:
     """Import SOURCE (a brat/INCEpTION folder, a Label Studio .json, a .spacy file) to JSONL.
 
     OUT ending in .jsonl gets every document; otherwise OUT is a folder with one
@@ -78,7 +80,15 @@ def import_(fmt: str, predictions: bool, source: str, out: str) -> None:
     """
     module, reader = IMPORTERS[fmt]
     locations: dict = {}
-    docs = _format_fn(module, reader)(source, locations) if fmt == "brat" else _format_fn(module, reader)(source)
+    read = _format_fn(module, reader)
+    if fmt == "brat":
+        docs = read(source, locations)
+    elif fmt == "labelstudio":
+        docs = read(source, offsets)
+    else:
+        if offsets != "auto":
+            raise click.UsageError("--offsets applies to --from labelstudio only")
+        docs = read(source)
     records = validated_records(docs, source, predictions, locations)
     if out.endswith(".jsonl"):
         write_jsonl_atomic(out, records)

@@ -25,6 +25,7 @@ def hub() -> None:
               help="Corpus folder (default: corpus/ of the clone holding the current folder).")
 def hub_push(repo_id: str, private: bool, dry_run: bool, corpus_dir: str | None) -> None:
     """Validate corpus/, then upload its card and data files as a dataset repository."""
+    hub_mod.check_repo_id(repo_id)
     if corpus_dir:
         root = Path(corpus_dir)
     else:

@@ -27,6 +27,7 @@ from urllib.parse import quote, unquote
 
 import orjson
 
+from ittifaq.evaluate import schema as S
 from ittifaq.evaluate.formats.records import apply_metadata, check_span_texts, doc_metadata
 from ittifaq.evaluate.io.atomic import write_bytes_atomic
 from ittifaq.evaluate.io.errors import InputError
@@ -42,6 +43,7 @@ from ittifaq.evaluate.schema import (
 )
 
 MANIFEST = "metadata.jsonl"
+_DOC_ID = re.compile(S.DOC_ID_RE)
 _SAFE = "-_.:~"
 _LABEL_COLORS = {
     "PER": "#ffd59e",
@@ -261,6 +263,12 @@ def read_brat(in_dir: str | os.PathLike[str], locations: Locations | None = None
                 rec = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
                 raise InputError(f"{manifest}:{lineno}: invalid JSON ({exc})") from None
+            if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+                raise InputError(f"{manifest}:{lineno}: each line is an object with a string \"id\"")
+            # The id names the .txt/.ann pair: it must be a document id, never a path (../secret).
+            if not _DOC_ID.fullmatch(rec["id"]):
+                raise InputError(f"{manifest}:{lineno}: id {rec['id']!r} is not a valid document id "
+                                 f"(lower-case letters, digits, '-' and '_', at most {S.ID_MAX_LENGTH} characters)")
             order.append(rec["id"])
             meta[rec["id"]] = rec
     stems = sorted(p.stem for p in root.glob("*.ann"))

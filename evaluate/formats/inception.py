@@ -144,7 +144,10 @@ def from_cas(cas: Cas, fallback_id: str, where: str) -> Document:
         if fs.Governor is None or fs.Dependent is None:
             raise InputError(f"{where}: relation {fs.relationId or fs.xmiID} lacks Governor or Dependent")
         rid = fs.relationId or next(new_relation_id)
-        doc.relations.append(Relation(id=rid, label=fs.label, head=id_of[fs.Governor.xmiID], tail=id_of[fs.Dependent.xmiID]))
+        head, tail = id_of.get(fs.Governor.xmiID), id_of.get(fs.Dependent.xmiID)
+        if head is None or tail is None:
+            raise InputError(f"{where}: relation {rid} points at an annotation that is not an ittifaq span")
+        doc.relations.append(Relation(id=rid, label=fs.label, head=head, tail=tail))
     check_span_texts(doc, where)
     return doc
 
@@ -165,15 +168,31 @@ def read_inception(in_dir: str | os.PathLike[str]) -> list[Document]:
         if len(found) != 1:
             raise InputError(f"{root}: needs {TYPESYSTEM_FILE} beside the .xmi files")
         ts_path = found[0]
-    with open(ts_path, "rb") as fh:
-        ts = load_typesystem(fh)
+    try:
+        with open(ts_path, "rb") as fh:
+            ts = load_typesystem(fh)
+    except OSError:
+        raise
+    except Exception as exc:  # lxml's XMLSyntaxError, cassis's own errors on a junk or hostile type system
+        raise InputError(f"{ts_path}: not a readable UIMA type system ({type(exc).__name__}: {exc})") from None
     docs = []
     files = sorted(root.glob("*.xmi"))
     order_file = root / ORDER_FILE
     if order_file.exists():
-        listed = [root / name for name in order_file.read_text(encoding="utf-8").split() if name]
+        listed = []
+        try:
+            order_lines = order_file.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{order_file}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+        for lineno, name in enumerate(order_lines, start=1):
+            if not name.strip():
+                continue
+            # Only file names of this folder: a listed path must not reach a file elsewhere (../x, /etc/passwd).
+            if Path(name).name != name or not name.endswith(".xmi"):
+                raise InputError(f"{order_file}:{lineno}: lists {name!r}; list only .xmi file names of this folder")
+            listed.append(root / name)
         for path in listed:
-            if not path.exists():
+            if not path.is_file():
                 raise InputError(f"{order_file}: lists {path.name}, which is missing")
         files = listed + [p for p in files if p not in set(listed)]
     for path in files:

@@ -12,9 +12,13 @@ results have no id of their own). The single annotation's ``result`` holds
 
 Offsets: Label Studio's Text tag stores start/end as code-point offsets (since
 label-studio-frontend fixed emoji offsets in 2022, they match Python's); exports of
-older versions counted UTF-16 units. On import each region's ``value.text`` is
-compared with the text: if only the UTF-16 reading matches, the offsets are
-converted; if neither matches, the import fails naming the task and region.
+older versions counted UTF-16 units. The two differ only in a text with characters
+outside the Basic Multilingual Plane (emoji, some symbols). On import the convention is
+``--offsets codepoints|utf16`` when given; otherwise each region's ``value.text`` decides
+(the reading that matches it); a region without ``value.text`` in such a text takes the
+convention the task's other regions show, and if none shows one the import stops and asks
+for ``--offsets``: offsets are never guessed. The file's shape is checked with a JSON Schema
+first, so a malformed export is an error naming the task and the field, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import orjson
+from jsonschema import Draft202012Validator
 
 from ittifaq.evaluate.formats.offsets import from_utf16
 from ittifaq.evaluate.formats.records import apply_metadata, check_span_texts, doc_metadata
@@ -32,7 +37,7 @@ from ittifaq.evaluate.io.atomic import write_bytes_atomic
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import (
     ATTRIBUTES,
-    ITEM_ID_PATTERN,
+    ITEM_ID_RE,
     RELATIONS,
     SPAN_LABELS,
     Document,
@@ -104,33 +109,131 @@ def write_labelstudio(docs: list[Document], out: str | os.PathLike[str]) -> list
     return [os.fspath(out), config]
 
 
-def _offsets(value: dict[str, Any], text: str, where: str) -> tuple[int, int]:
-    """Region offsets in code points, converting UTF-16 ones of older Label Studio."""
+OFFSETS = ("auto", "codepoints", "utf16")
+
+_IDS = {"type": ["string", "integer"]}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+#: The part of Label Studio's export format that ittifaq reads.
+TASKS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {
+                    "text": {"type": "string"},
+                    "doc_id": {"type": "string"},
+                    "meta": {"type": "object"},
+                    "relation_ids": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "annotations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "was_cancelled": {"type": "boolean"},
+                        "result": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["type"],
+                                "properties": {
+                                    "type": {"type": "string"},
+                                    "id": _IDS,
+                                    "from_id": _IDS,
+                                    "to_id": _IDS,
+                                    "from_name": {"type": "string"},
+                                    "direction": {"type": "string"},
+                                    "labels": _STRINGS,
+                                    "value": {
+                                        "type": "object",
+                                        "properties": {
+                                            "start": {"type": "integer"},
+                                            "end": {"type": "integer"},
+                                            "text": {"type": ["string", "array"], "items": {"type": "string"}},
+                                            "labels": _STRINGS,
+                                            "choices": _STRINGS,
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _check_shape(tasks: Any, path: str) -> None:
+    """Refuse an export whose structure is not Label Studio's, naming the first place that is wrong."""
+    error = next(iter(sorted(Draft202012Validator(TASKS_SCHEMA).iter_errors(tasks), key=lambda e: list(map(str, e.path)))), None)
+    if error is not None:
+        where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in error.absolute_path)
+        raise InputError(f"{path}: not a Label Studio export at {where.lstrip('.') or 'the top level'}: {error.message}")
+
+
+def _readings(value: dict[str, Any], text: str, where: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """A region's offsets read as code points and as UTF-16 units (None when impossible)."""
+    start, end = value.get("start"), value.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        raise InputError(f"{where}: region without integer start/end")
     try:
-        start, end = int(value["start"]), int(value["end"])
-    except (KeyError, TypeError, ValueError):
-        raise InputError(f"{where}: region without integer start/end") from None
-    shown = value.get("text")
-    if not isinstance(shown, str) or text[start:end] == shown:
-        return start, end
-    try:
-        a, b = from_utf16(text, start), from_utf16(text, end)
+        utf16 = (from_utf16(text, start), from_utf16(text, end))
     except ValueError:
-        a = b = -1
-    if a >= 0 and text[a:b] == shown:
-        return a, b
-    raise InputError(f"{where}: region text {shown!r} is not at {start}-{end} of the task text "
-                     "(neither as code points nor as UTF-16 units)")
+        utf16 = None
+    return (start, end), utf16
+
+
+def _convention(result: list[dict[str, Any]], text: str, where: str) -> str | None:
+    """The offset convention the task's regions with text agree on (None when none decides)."""
+    seen = set()
+    for item in result:
+        value = item.get("value") or {}
+        if item.get("type") != "labels" or not isinstance(value.get("text"), str):
+            continue
+        cp, utf16 = _readings(value, text, where)
+        fits = {name for name, (a, b) in (("codepoints", cp), ("utf16", utf16 or (-1, -1)))
+                if 0 <= a <= b <= len(text) and text[a:b] == value["text"]}
+        if len(fits) == 1:
+            seen |= fits
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _offsets(value: dict[str, Any], text: str, where: str, convention: str | None) -> tuple[int, int]:
+    """Region offsets in code points, by the region's own text, or the convention given or shown by the task."""
+    cp, utf16 = _readings(value, text, where)
+    shown = value.get("text")
+    if isinstance(shown, str):
+        for reading in ((cp, utf16) if convention != "utf16" else (utf16, cp)):
+            if reading and 0 <= reading[0] <= reading[1] <= len(text) and text[reading[0]:reading[1]] == shown:
+                return reading
+        raise InputError(f"{where}: region text {shown!r} is not at {cp[0]}-{cp[1]} of the task text "
+                         "(neither as code points nor as UTF-16 units)")
+    if cp == utf16:
+        return cp  # no character outside the BMP before the region: both conventions agree
+    if convention == "codepoints":
+        return cp
+    if convention == "utf16" and utf16 is not None:
+        return utf16
+    raise InputError(f"{where}: region has no value.text and the task text holds characters outside the Basic "
+                     "Multilingual Plane, so its offsets may be code points or UTF-16 units; give --offsets "
+                     "codepoints or --offsets utf16")
 
 
 def _region_id(raw: Any, where: str) -> str:
     rid = str(raw)
-    if not re.match(ITEM_ID_PATTERN, rid):
+    if not re.fullmatch(ITEM_ID_RE, rid):
         rid = "ls" + re.sub(r"[^A-Za-z0-9_.:-]", "_", rid)
     return rid
 
 
-def from_task(task: dict[str, Any], where: str) -> Document:
+def from_task(task: dict[str, Any], where: str, offsets: str = "auto") -> Document:
     """One document from one Label Studio task (exported or written by `to_task`)."""
     data = task.get("data") or {}
     text = data.get("text")
@@ -143,6 +246,7 @@ def from_task(task: dict[str, Any], where: str) -> Document:
     if len(annotations) > 1:
         raise InputError(f"{where}: doc {doc.id} has {len(annotations)} annotations; keep one per task")
     result = annotations[0].get("result", []) if annotations else []
+    convention = offsets if offsets != "auto" else _convention(result, text, where)
     spans: dict[str, Span] = {}
     later: list[tuple[str, dict[str, Any], str]] = []
     relations: list[tuple[str, str, str, str]] = []
@@ -164,7 +268,7 @@ def from_task(task: dict[str, Any], where: str) -> Document:
             labels = value.get("labels") or []
             if len(labels) != 1 or labels[0] not in SPAN_LABELS:
                 raise InputError(f"{here}: a region needs exactly one label of {', '.join(SPAN_LABELS)}, found {labels}")
-            start, end = _offsets(value, text, here)
+            start, end = _offsets(value, text, here, convention)
             sid = _region_id(raw_id, here)
             spans[str(raw_id)] = Span(id=sid, start=start, end=end, text="", label=labels[0])
         elif kind in ("choices", "textarea"):
@@ -204,14 +308,15 @@ def from_task(task: dict[str, Any], where: str) -> Document:
     return doc
 
 
-def read_labelstudio(path: str | os.PathLike[str]) -> list[Document]:
+def read_labelstudio(path: str | os.PathLike[str], offsets: str = "auto") -> list[Document]:
     """Documents from a Label Studio JSON export (a list of tasks)."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
     try:
-        tasks = orjson.loads(open(path, "rb").read())
+        tasks = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON ({exc})") from None
     if isinstance(tasks, dict):
         tasks = [tasks]
-    if not isinstance(tasks, list):
-        raise InputError(f"{path}: expected a JSON list of Label Studio tasks")
-    return [from_task(t, f"{path} task[{i}]") for i, t in enumerate(tasks)]
+    _check_shape(tasks, str(path))
+    return [from_task(t, f"{path} task[{i}]", offsets) for i, t in enumerate(tasks)]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +30,56 @@ def _special(target: Path) -> bool:
 
 
 def _staging(target: Path) -> Path:
-    """The hidden sibling a file is written to before it is renamed over `target`."""
-    return target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    """A new hidden sibling of `target` to write before renaming it over `target`.
+
+    Created by mkstemp (O_CREAT|O_EXCL, unpredictable suffix), so a file or symbolic link
+    planted under a guessable name can neither be written through nor redirect the output.
+    Its name carries this process's id, so a later run can remove what a killed run left."""
+    clean_stale(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)  # mkstemp's 0600 would become the output's mode
+    return Path(name)
+
+
+_STAGING = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[^/]+?(?:\.old)?")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a staging name carries its writer's pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(target: Path) -> None:
+    """Remove staging files and folders that a killed run left beside `target` (their process is gone)."""
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _STAGING.fullmatch(entry.name)
+        if not m or m.group("name") != target.name or process_alive(int(m.group("pid"))):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
+        except OSError:
+            pass
+
+
+def open_staged(tmp: Path):
+    """Open a staging file for writing without following a link put in its place."""
+    return open(os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW), "wb")
 
 
 def _unwritable(path: str | os.PathLike[str], exc: OSError) -> InputError:
@@ -45,9 +96,12 @@ def _atomic(path: str | os.PathLike[str]) -> Iterator[Path]:
     if _special(target):
         yield target
         return
-    tmp = _staging(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _staging(target)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
         yield tmp
         os.replace(tmp, target)
     except OSError as exc:
@@ -68,11 +122,12 @@ def write_outputs(outputs: dict[str, bytes]) -> None:
             if _special(target):
                 special.append((target, data))
                 continue
-            tmp = _staging(target)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = _staging(target)
                 staged.append((tmp, target))
-                tmp.write_bytes(data)
+                with open_staged(tmp) as fh:
+                    fh.write(data)
             except OSError as exc:
                 raise _unwritable(path, exc) from None
         for tmp, target in staged:
@@ -113,7 +168,7 @@ def check_outputs(outputs: Iterable[str | os.PathLike[str] | None], inputs: Iter
 
 def write_jsonl_atomic(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:
     """Write records to a temporary file, then rename: readers never see half a file."""
-    with _atomic(path) as tmp, open(tmp, "wb") as fh:
+    with _atomic(path) as tmp, (open(tmp, "wb") if _special(tmp) else open_staged(tmp)) as fh:
         for rec in records:
             fh.write(orjson.dumps(rec))
             fh.write(b"\n")

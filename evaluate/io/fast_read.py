@@ -56,8 +56,8 @@ from ittifaq.evaluate.io.structs import DECODERS, EMPTY_ATTRS, OBJECT_TYPES, UNS
 CHUNK = 32
 
 # Stricter than the validator's patterns on purpose: fullmatch has no "$ before a final newline" case.
-_DOC_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+_DOC_ID = re.compile(S.DOC_ID_RE)
+_ITEM_ID = re.compile(S.ITEM_ID_RE)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHA = re.compile(r"[0-9a-f]{64}")
 _ENUMS = {"genre": frozenset(S.GENRES), "region": frozenset(S.REGIONS), "split": frozenset(S.SPLITS), "origin": frozenset(S.ORIGINS)}

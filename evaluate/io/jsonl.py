@@ -82,6 +82,9 @@ def jsonl_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             files.extend(found)
         elif p.is_file():
             files.append(p)
+        elif p.exists():
+            # A pipe (`<(cmd)`, a FIFO) or a device can be read only once, and the readers map or re-read files.
+            raise InputError(f"{p}: is a pipe or a device, not a regular file; write its content to a file and give that")
         else:
             raise InputError(f"{p}: no such file or folder")
     return files

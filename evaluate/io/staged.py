@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ittifaq.evaluate.io.atomic import clean_stale, process_alive
 from ittifaq.evaluate.io.errors import InputError
 
 #: Left in every folder these commands write: it marks the folder as theirs to replace.
 MARKER = ".ittifaq-output"
+_SWAP = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[^/]+\.old")
+
+
+def recover_swap(target: Path) -> None:
+    """Finish what a run killed in the middle of a folder swap left: the old folder was moved aside
+    (`.NAME.tmp-PID-X.old`) but the new one never took its place. The old folder is put back, so the
+    output is the last complete run's, never nothing; a swap that did finish leaves nothing to do."""
+    if target.exists() or target.is_symlink():
+        return
+    for aside in sorted(target.parent.glob(f".{target.name}.tmp-*.old")):
+        m = _SWAP.fullmatch(aside.name)
+        if m and m.group("name") == target.name and not process_alive(int(m.group("pid"))) and (aside / MARKER).is_file():
+            os.rename(aside, target)
+            return
 
 
 def write_dir_staged(out: str | os.PathLike[str], write: Callable[[Path], object], command: str,
@@ -36,7 +52,9 @@ def write_dir_staged(out: str | os.PathLike[str], write: Callable[[Path], object
         raise InputError(f"{target}: folder is not empty and was not written by ittifaq; give a new or empty "
                          f"folder (nothing was written)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    recover_swap(target)
+    clean_stale(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would become the output folder's mode

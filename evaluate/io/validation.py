@@ -17,9 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from ittifaq.evaluate import schema as S
+from ittifaq.evaluate.io.errors import terminal_safe
 from ittifaq.evaluate.io.jsonl import iter_lines, jsonl_files, split_of_file
 from ittifaq.evaluate.schema import Document
 
@@ -48,20 +49,30 @@ class Problem:
             parts.append(self.item_id)
         if self.field:
             parts.append(f"field {self.field}")
-        return f"{' | '.join(parts)} | [{self.rule}] {self.message}"
+        return terminal_safe(f"{' | '.join(parts)} | [{self.rule}] {self.message}", keep_newlines=False)
 
 
 _VALIDATORS: dict[bool, Draft202012Validator] = {}
 
 
+def _whole_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """JSON Schema's `pattern` with ECMA-262's `$`: the end of the string, never before a final newline
+    (Python's `re.search` would let an id such as "doc\\n" through, and it would then name files)."""
+    if validator.is_type(instance, "string") and not re.search(re.sub(r"\$$", r"\\Z", pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _whole_pattern})
+
+
 def _structure_validator(predictions: bool) -> Draft202012Validator:
     if predictions not in _VALIDATORS:
-        _VALIDATORS[predictions] = Draft202012Validator(S.json_schema(predictions=predictions))
+        _VALIDATORS[predictions] = _Validator(S.json_schema(predictions=predictions))
     return _VALIDATORS[predictions]
 
 
-_DOC_ID = re.compile(S.DOC_ID_PATTERN)
-_ITEM_ID = re.compile(S.ITEM_ID_PATTERN)
+_DOC_ID = re.compile(S.DOC_ID_RE)
+_ITEM_ID = re.compile(S.ITEM_ID_RE)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _GOLD_DOC_KEYS = frozenset(S.DOC_KEYS)
@@ -105,7 +116,7 @@ def structure_ok(record: dict[str, Any], predictions: bool) -> bool:
     elif keys != _GOLD_DOC_KEYS:
         return False
     doc_id = record["id"]
-    if type(doc_id) is not str or not _DOC_ID.match(doc_id):
+    if type(doc_id) is not str or not _DOC_ID.fullmatch(doc_id):
         return False
     if "text" in record and type(record["text"]) is not str:
         return False
@@ -133,7 +144,7 @@ def structure_ok(record: dict[str, Any], predictions: bool) -> bool:
         elif sk != _SPAN_KEYS:
             return False
         sid, start, end, label = sp["id"], sp["start"], sp["end"], sp["label"]
-        if type(sid) is not str or not _ITEM_ID.match(sid):
+        if type(sid) is not str or not _ITEM_ID.fullmatch(sid):
             return False
         if type(start) is not int or type(end) is not int or start < 0 or end < 1:
             return False
@@ -158,7 +169,7 @@ def structure_ok(record: dict[str, Any], predictions: bool) -> bool:
         if type(rel) is not dict or rel.keys() != _REL_KEYS:
             return False
         rid, label, head, tail = rel["id"], rel["label"], rel["head"], rel["tail"]
-        if type(rid) is not str or not _ITEM_ID.match(rid):
+        if type(rid) is not str or not _ITEM_ID.fullmatch(rid):
             return False
         if label.__class__ is not str or label not in _REL_LABELS or type(head) is not str or type(tail) is not str:
             return False

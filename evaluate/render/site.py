@@ -200,6 +200,11 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def _ltr(text: str) -> str:
+    """Latin text (ids, value names) isolated inside the right-to-left page."""
+    return f'<bdi dir="ltr">{e(text)}</bdi>'
+
+
 def _legend() -> str:
     return '<div class="legend">' + "".join(f'<span class="l-{e(lb)}">{e(lb)}</span>' for lb in SPAN_LABELS) + "</div>"
 
@@ -217,13 +222,18 @@ def _meta(doc: Document) -> str:
 
 def document_page(doc: Document, gold: Document | None = None) -> str:
     """The HTML page of one document (or of one prediction against its gold)."""
-    head = f'<nav><a href="../index.html">الفهرس · index</a></nav>\n<h1>{e(doc.title or doc.id)}</h1>\n'
-    head += f'<p class="doc-id">{e(doc.id)}</p>' + _meta(gold or doc) + _legend()
+    meta = gold or doc
+    title = meta.title or doc.id
+    # The Arabic title is the heading and the Latin id stands beneath it, isolated so that the
+    # right-to-left paragraph does not reorder its parts (`0002-us-exits-jcpoa-2018`).
+    heading = e(meta.title) if meta.title else _ltr(doc.id)
+    head = f'<nav><a href="../index.html">الفهرس · index</a></nav>\n<h1>{heading}</h1>\n'
+    head += (f'<p class="doc-id">{_ltr(doc.id)}</p>' if meta.title else "") + _meta(meta) + _legend()
     if gold is None:
         body = (f'<div class="text" id="text" data-panel="main" data-span-count="{len(doc.spans)}">'
                 f"{annotated_text(doc.text or '', doc.spans, doc.relations)}</div>"
                 f"<h2>العلاقات · relations</h2>{relation_table(doc.spans, doc.relations, 'main')}")
-        return _page(doc.title or doc.id, head + body)
+        return _page(title, head + body)
     text = gold.text or ""
     pstat, gstat = diff_spans(gold.spans, doc.spans)
     prstat, grstat = diff_relations(gold, doc)
@@ -243,7 +253,7 @@ def document_page(doc: Document, gold: Document | None = None) -> str:
         f"<h2>العلاقات · relations</h2>{relation_table(gold.spans, gold.relations, 'gold', grstat)}</section>"
         "</div>"
     )
-    return _page(f"{doc.title or doc.id} — diff", head + body)
+    return _page(f"{title} — diff", head + body)
 
 
 def _select(name: str, label: str, values: list[str]) -> str:
@@ -261,8 +271,8 @@ def index_page(docs: list[Document], golds: dict[str, Document] | None = None, t
         for key, name in (("genre", "النوع · genre"), ("region", "المنطقة · region"), ("split", "القسم · split"))
     )
     cols = list(SPAN_LABELS) + ["relations"] + (list(DIFF_STATUSES) if golds else [])
-    head = "<tr><th>id</th><th>title</th><th>genre</th><th>region</th><th>split</th>" + "".join(
-        f"<th>{e(c)}</th>" for c in cols) + "</tr>"
+    head = ('<tr><th>المقال · document</th><th class="fact">genre</th><th class="fact">region</th><th class="fact">split</th>'
+            + "".join(f'<th class="num">{e(c)}</th>' for c in cols) + "</tr>")
     rows = []
     for d in docs:
         m = meta_of(d)
@@ -275,15 +285,19 @@ def index_page(docs: list[Document], golds: dict[str, Document] | None = None, t
         cells = "".join(f'<td class="num">{counts.get(c, 0)}</td>' for c in cols)
         rows.append(
             f'<tr data-doc="{e(d.id)}" data-genre="{e(m.genre or "—")}" data-region="{e(m.region or "—")}" '
-            f'data-split="{e(m.split or "—")}"><td><a href="docs/{e(d.id)}.html">{e(d.id)}</a></td>'
-            f"<td>{e(m.title)}</td><td>{e(m.genre)}</td><td>{e(m.region)}</td><td>{e(m.split)}</td>{cells}</tr>"
+            f'data-split="{e(m.split or "—")}"><td class="doc"><a href="docs/{e(d.id)}.html">'
+            f'{e(m.title) if m.title else _ltr(d.id)}</a>'
+            + (f'<br><span class="doc-id">{_ltr(d.id)}</span>' if m.title else "")
+            + f'<br><span class="facts">{_ltr(" · ".join(v for v in (m.genre, m.region, m.split) if v))}</span>'
+            + "".join(f'</td><td class="fact">{_ltr(v or "")}' for v in (m.genre, m.region, m.split))
+            + f"</td>{cells}</tr>"
         )
     total = sum(len(d.spans) for d in docs)
     body = (
         f"<h1>{e(title)}</h1><p dir=\"ltr\">{len(docs)} documents · {total} spans · "
         f'<span id="shown-count">{len(docs)}</span> shown</p>'
         f'<div class="filters">{filters}</div>{_legend()}'
-        f'<table id="documents">{head}{"".join(rows)}</table>'
+        f'<div class="table-wrap"><table id="documents">{head}{"".join(rows)}</table></div>'
     )
     return _page(title, body)
 

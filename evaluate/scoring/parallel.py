@@ -18,9 +18,11 @@ same report and explains bad input.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +35,9 @@ from ittifaq.evaluate.scoring.pipeline import Counted, count
 
 #: Below this many bytes of input a second process costs more than it saves.
 MIN_PARALLEL_BYTES = 8 << 20
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _lines_in(segments: list[Segment]) -> int:
@@ -100,10 +105,12 @@ def _fork(fn: Callable[..., Any], *args: Any) -> tuple[int, IO[bytes]]:
     as None.
     """
     out = _anonymous_file()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
+            die_with_parent(parent)
             try:
                 result = fn(*args)
             except Exception:
@@ -114,6 +121,18 @@ def _fork(fn: Callable[..., Any], *args: Any) -> tuple[int, IO[bytes]]:
         finally:
             os._exit(status)
     return pid, out
+
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux kill this forked worker when its parent dies, so a `kill -9` of the command leaves
+    no worker running on (prctl PR_SET_PDEATHSIG); if the parent is already gone, exit now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _join(child: tuple[int, IO[bytes]]) -> Any:

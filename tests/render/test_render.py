@@ -122,7 +122,7 @@ def test_cli_render_diff_against_gold(tmp_path):
     # gold documents without a prediction get a page too, all missed
     assert (tmp_path / "site" / "docs" / "fmt-emoji.html").exists()
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert "<th>missed</th>" in index
+    assert ">missed</th>" in index
 
 
 def test_render_again_leaves_no_page_of_the_first_run(tmp_path):

@@ -207,3 +207,55 @@ def test_bundled_corpus_in_chromium(browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "render-corpus-index.png").write_bytes(
         base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"]))
+
+
+_VISUAL_ORDER = """(el => {
+  const text = el.textContent, node = el.firstChild.nodeType === 3 ? el.firstChild : el.firstChild.firstChild;
+  const at = i => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                    return r.getBoundingClientRect().left; };
+  return [at(0), at(node.textContent.length - 1)];
+})"""
+
+
+def _layout(browser, width: int, height: int) -> None:
+    browser.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                 mobile=width < 600)
+
+
+def test_latin_ids_titles_and_index_width_in_chromium(browser, tmp_path):
+    """Latin ids read left to right inside the right-to-left pages; a page's heading is its Arabic title
+    with the id beneath; the index fits 1280 px, and at 390 px (a phone) the counts give way."""
+    import ittifaq
+
+    docs = ittifaq.load("test")[:12]
+    assert any("-" in d.id and d.title for d in docs)
+    site = tmp_path / "site"
+    render_site(docs, site)
+    ARTIFACTS.mkdir(exist_ok=True)
+    doc = docs[0]
+    _layout(browser, 1280, 900)
+    browser.open((site / "docs" / f"{doc.id}.html").as_uri())
+    assert browser.errors() == []
+    assert browser.eval("document.querySelector('h1').textContent") == doc.title
+    assert browser.eval("document.querySelector('.doc-id').textContent") == doc.id
+    first, last = browser.eval(f"{_VISUAL_ORDER}(document.querySelector('.doc-id bdi'))")
+    assert first < last, "the id's first character must stand left of its last one"
+    for width, height in ((1280, 900), (390, 844)):
+        _layout(browser, width, height)
+        browser.open((site / "index.html").as_uri())
+        assert browser.errors() == []
+        rows = browser.eval("document.querySelectorAll('tr[data-doc]').length")
+        assert rows == len(docs)
+        for cell in browser.eval("Array.from(document.querySelectorAll('td.doc .doc-id bdi')).map(b => b.textContent)"):
+            assert cell in {d.id for d in docs}
+        first, last = browser.eval(f"{_VISUAL_ORDER}(document.querySelector('td.doc .doc-id bdi'))")
+        assert first < last
+        # Nothing is cut off: the page is no wider than the screen, and every title is on screen.
+        assert browser.eval("document.documentElement.scrollWidth") <= width
+        assert browser.eval("Array.from(document.querySelectorAll('td.doc a')).every(a => "
+                            "{ const r = a.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; })")
+        counts_shown = browser.eval("getComputedStyle(document.querySelector('td.num')).display") != "none"
+        assert counts_shown == (width >= 700)
+        (ARTIFACTS / f"render-index-{width}.png").write_bytes(
+            base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"]))
+    browser.call("Emulation.clearDeviceMetricsOverride")
