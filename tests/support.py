@@ -3,15 +3,27 @@ document builders for scorer tests, and random BIO-convertible cases for the ora
 
 from __future__ import annotations
 
+import importlib
 import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ittifaq.evaluate.schema import Attributes, Document, Relation, Span
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def lazy(module: str) -> Any:
+    """`module`, imported when an attribute is first read (keeps heavy imports out of test collection)."""
+
+    class _Lazy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(importlib.import_module(module), name)
+
+    return _Lazy()
 
 
 def run_cli(*args: str, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,7 @@ from typing import Any
 from ittifaq.evaluate.columns import Batch, from_documents
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.io.fast_read import read_objects
-from ittifaq.evaluate.io.validation import Problem, check_record, tolerated_with_unknown_labels
+from ittifaq.evaluate.io.validation import Problem, check_record
 from ittifaq.evaluate.schema import Document
 
 #: Problems shown in the error (the count says how many there are).
@@ -65,7 +65,7 @@ def problems_of(docs: list[Any], predictions: bool, allow_unknown: bool = False)
             continue
         found = check_record(record, source, n, predictions)
         if allow_unknown:
-            found = [p for p in found if not tolerated_with_unknown_labels(p)]
+            found = [p for p in found if not p.unknown_span_label]
         problems += found
         if isinstance(doc.id, str):
             if doc.id in seen:

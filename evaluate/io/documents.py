@@ -11,7 +11,7 @@ from ittifaq.evaluate.gc_pause import gc_paused
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.io.fast_read import read_batch
 from ittifaq.evaluate.io.jsonl import iter_records, jsonl_files
-from ittifaq.evaluate.io.validation import iter_problems, tolerated_with_unknown_labels
+from ittifaq.evaluate.io.validation import iter_problems
 from ittifaq.evaluate.schema import SPLITS, Document
 
 #: Where the bundled corpus lives when running from a clone (the package sits at the repo root).
@@ -30,7 +30,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
     docs: list[Document] = []
     with gc_paused():
         if allow_unknown:
-            problems = [p for p in iter_problems(paths, predictions=predictions) if not tolerated_with_unknown_labels(p)]
+            problems = [p for p in iter_problems(paths, predictions=predictions) if not p.unknown_span_label]
             if not problems:
                 docs = [Document.from_dict(ln.record) for ln in iter_records(paths)]
         else:
@@ -40,7 +40,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], predictions: bool = 
         more = len(problems) - MAX_PROBLEMS_SHOWN
         tail = f"\n… and {more} more (run `ittifaq validate{' --predictions' if predictions else ''}` for all)" if more > 0 else ""
         kind = "prediction" if predictions else "gold"
-        if predictions and any(tolerated_with_unknown_labels(p) for p in problems):
+        if predictions and any(p.unknown_span_label for p in problems):
             tail += "\n(`ittifaq score --unknown-labels spurious` counts spans with labels outside the schema as spurious)"
         raise InputError(f"{len(problems)} problem(s) in the {kind} input:\n{shown}{tail}")
     return docs

@@ -36,6 +36,9 @@ class Problem:
     field: str | None
     rule: str
     message: str
+    #: A span label outside the schema, and nothing else wrong with that span: what
+    #: `--unknown-labels spurious` tolerates (the span is then scored as spurious).
+    unknown_span_label: bool = False
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}"
@@ -202,8 +205,8 @@ def check_record(
     problems: list[Problem] = []
     doc_id = record.get("id") if isinstance(record.get("id"), str) else None
 
-    def add(rule: str, message: str, item: str | None = None, field: str | None = None) -> None:
-        problems.append(Problem(path, line, doc_id, item, field, rule, message))
+    def add(rule: str, message: str, item: str | None = None, field: str | None = None, unknown_span_label: bool = False) -> None:
+        problems.append(Problem(path, line, doc_id, item, field, rule, message, unknown_span_label))
 
     structural = [] if structure_ok(record, predictions) else sorted(
         _structure_validator(predictions).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))
@@ -211,9 +214,10 @@ def check_record(
     broken_paths: set[tuple[Any, ...]] = set()
     for err in structural:
         p = list(err.absolute_path)
+        span_label = len(p) == 3 and p[0] == "spans" and p[2] == "label" and err.validator == "enum"
         # A span whose only fault is a label outside the schema is still a span (relations to it
         # resolve): `--unknown-labels spurious` tolerates that one problem and nothing else.
-        if not (len(p) == 3 and p[0] == "spans" and p[2] == "label" and err.validator == "enum" and isinstance(err.instance, str)):
+        if not (span_label and isinstance(err.instance, str)):
             broken_paths.add(tuple(p[:2]))
         rule = {
             "required": "missing-field",
@@ -224,7 +228,7 @@ def check_record(
             "minimum": "out-of-range",
             "anyOf": "bad-format",
         }.get(str(err.validator), "schema")
-        add(rule, err.message, _item_id(record, p), _json_path(p) or None)
+        add(rule, err.message, _item_id(record, p), _json_path(p) or None, unknown_span_label=span_label)
     text = record.get("text")
     spans = record.get("spans") if isinstance(record.get("spans"), list) else []
     relations = record.get("relations") if isinstance(record.get("relations"), list) else []
@@ -356,18 +360,6 @@ def check_record(
             if label == "QUOTE" and speakers[sid] == 0:
                 add("quote-without-speaker", "every gold QUOTE needs a speaker relation", f"span {sid}", "relations")
     return problems
-
-
-_BAD_PAIR_LABEL = re.compile(r" is (\S+)$")
-_SPAN_LABEL_FIELD = re.compile(r"spans\[\d+\]\.label")
-
-
-def tolerated_with_unknown_labels(problem: Problem) -> bool:
-    """A problem that `--unknown-labels spurious` tolerates: a span label outside the schema."""
-    if problem.rule == "unknown-value" and problem.field and _SPAN_LABEL_FIELD.fullmatch(problem.field):
-        return True
-    m = _BAD_PAIR_LABEL.search(problem.message) if problem.rule == "bad-relation-pair" else None
-    return bool(m and m.group(1) not in S.SPAN_LABELS)
 
 
 def iter_problems(

@@ -171,17 +171,17 @@ def build_sections(
         (sums,) = bootstrap.resampled_sums([matrix], n_boot, seed)
         cis = _cis(metrics.compute(bootstrap.unflatten(sums, layout), macro), level)
 
-    def bt(key: tuple[str, ...]) -> dict[str, Any] | None:
+    def interval(key: tuple[str, ...]) -> dict[str, Any] | None:
         return cis[key] if cis is not None else None
 
     spans: dict[str, Any] = {}
     for scheme in SCHEMES:
         g, p = total[f"spans.{scheme}.gold"][0], total[f"spans.{scheme}.pred"][0]
-        mc = _span_counts(g.sum(0), p.sum(0))
-        sec: dict[str, Any] = {"micro": _fig(point[("spans", scheme, "micro")], bt(("spans", scheme, "micro")), mc, _flags(mc["possible"], mc["actual"]))}
+        micro_counts = _span_counts(g.sum(0), p.sum(0))
+        sec: dict[str, Any] = {"micro": _fig(point[("spans", scheme, "micro")], interval(("spans", scheme, "micro")), micro_counts, _flags(micro_counts["possible"], micro_counts["actual"]))}
         # A macro average has no counts of its own (its labels' are under per_label); it is
         # flagged as its micro figure is, since it averages over the same spans.
-        m = _fig(point[("spans", scheme, "macro")], bt(("spans", scheme, "macro")), {}, _flags(mc["possible"], mc["actual"]))
+        m = _fig(point[("spans", scheme, "macro")], interval(("spans", scheme, "macro")), {}, _flags(micro_counts["possible"], micro_counts["actual"]))
         m.extra = {"labels": macro[f"spans.{scheme}"], "labels_excluded": [x for x in SPAN_LABELS if x not in macro[f"spans.{scheme}"]]}
         if not macro[f"spans.{scheme}"]:
             m.flags.append("no_labels")
@@ -189,7 +189,7 @@ def build_sections(
         per: dict[str, Any] = {}
         for i, lab in enumerate(SPAN_LABELS):
             c = _span_counts(g[i], p[i])
-            per[lab] = _fig(point[("spans", scheme, "per_label", lab)], bt(("spans", scheme, "per_label", lab)), c, _flags(c["possible"], c["actual"]))
+            per[lab] = _fig(point[("spans", scheme, "per_label", lab)], interval(("spans", scheme, "per_label", lab)), c, _flags(c["possible"], c["actual"]))
         if p[UNKNOWN].sum() > 0:
             per[UNKNOWN_LABEL] = Figure(p=0.0, r=None, f1=0.0, counts=_span_counts(g[UNKNOWN], p[UNKNOWN]), flags=["not_in_schema", "no_gold"])
         sec["per_label"] = per
@@ -197,7 +197,7 @@ def build_sections(
         for layer, labs in LAYERS.items():
             idx = [SPAN_LABELS.index(x) for x in labs]
             c = _span_counts(g[idx].sum(0), p[idx].sum(0))
-            layers[layer] = _fig(point[("spans", scheme, "per_layer", layer)], bt(("spans", scheme, "per_layer", layer)), c, _flags(c["possible"], c["actual"]))
+            layers[layer] = _fig(point[("spans", scheme, "per_layer", layer)], interval(("spans", scheme, "per_layer", layer)), c, _flags(c["possible"], c["actual"]))
         sec["per_layer"] = layers
         spans[scheme] = sec
 
@@ -205,18 +205,18 @@ def build_sections(
     for mode in REL_MODES:
         c = total[f"relations.{mode}"][0].astype(int)
 
-        def rc(v: np.ndarray) -> dict[str, int]:
+        def rel_counts(v: np.ndarray) -> dict[str, int]:
             return {"tp": int(v[0]), "fp": int(v[1] - v[0]), "fn": int(v[2] - v[0]), "pred": int(v[1]), "gold": int(v[2])}
 
-        mc = rc(c.sum(0))
-        sec = {"micro": _fig(point[("relations", mode, "micro")], bt(("relations", mode, "micro")), mc, _flags(mc["gold"], mc["pred"]))}
-        m = _fig(point[("relations", mode, "macro")], bt(("relations", mode, "macro")), {}, _flags(mc["gold"], mc["pred"]))
+        micro_counts = rel_counts(c.sum(0))
+        sec = {"micro": _fig(point[("relations", mode, "micro")], interval(("relations", mode, "micro")), micro_counts, _flags(micro_counts["gold"], micro_counts["pred"]))}
+        m = _fig(point[("relations", mode, "macro")], interval(("relations", mode, "macro")), {}, _flags(micro_counts["gold"], micro_counts["pred"]))
         m.extra = {"labels": macro[f"relations.{mode}"], "labels_excluded": [x for x in RELATION_LABELS if x not in macro[f"relations.{mode}"]]}
         if not macro[f"relations.{mode}"]:
             m.flags.append("no_labels")  # as for spans
         sec["macro"] = m
         sec["per_label"] = {
-            lab: _fig(point[("relations", mode, "per_label", lab)], bt(("relations", mode, "per_label", lab)), rc(c[i]), _flags(int(c[i][2]), int(c[i][1])))
+            lab: _fig(point[("relations", mode, "per_label", lab)], interval(("relations", mode, "per_label", lab)), rel_counts(c[i]), _flags(int(c[i][2]), int(c[i][1])))
             for i, lab in enumerate(RELATION_LABELS)
         }
         relations[mode] = sec
@@ -224,7 +224,7 @@ def build_sections(
     attributes: dict[str, Any] = {}
     a = total["attributes"][0].astype(int)
     for j, name in enumerate(ATTR_NAMES):
-        ci = bt(("attributes", name))
+        ci = interval(("attributes", name))
         attributes[name] = {
             "accuracy": _num(point[("attributes", name)]["accuracy"][0]),
             "correct": int(a[j, 0]),
@@ -234,34 +234,34 @@ def build_sections(
         }
 
     t = total["quotes.tokens"][0].astype(int)
-    an = total["quotes.analyst"][0].astype(int)
-    at = total["quotes.analyst_tokens"][0].astype(int)
-    ar = total["quotes.analyst_relations"][0].astype(int)
+    analyst = total["quotes.analyst"][0].astype(int)
+    analyst_tokens = total["quotes.analyst_tokens"][0].astype(int)
+    analyst_rels = total["quotes.analyst_relations"][0].astype(int)
     quotes = {
         "content_strict": spans["strict"]["per_label"]["QUOTE"],
         "content_tokens": _fig(
-            point[("quotes", "content_tokens")], bt(("quotes", "content_tokens")),
+            point[("quotes", "content_tokens")], interval(("quotes", "content_tokens")),
             {"overlap_tokens": int(t[0]), "pred_tokens": int(t[1]), "gold_tokens": int(t[2])}, _flags(int(t[2]), int(t[1])),
         ),
         "cue": relations["strict"]["per_label"]["cue"],
         "speaker_strict": relations["strict"]["per_label"]["speaker"],
         "speaker_entity": relations["entity"]["per_label"]["speaker"],
         "analyst": {
-            "n_gold": int(an[0]),
+            "n_gold": int(analyst[0]),
             "content_strict": _fig(
-                point[("quotes", "analyst", "content_strict")], bt(("quotes", "analyst", "content_strict")),
-                {"gold": int(an[0]), "gold_found": int(an[1]), "pred": int(an[2]), "pred_correct": int(an[3])}, _flags(int(an[0]), int(an[2])),
+                point[("quotes", "analyst", "content_strict")], interval(("quotes", "analyst", "content_strict")),
+                {"gold": int(analyst[0]), "gold_found": int(analyst[1]), "pred": int(analyst[2]), "pred_correct": int(analyst[3])}, _flags(int(analyst[0]), int(analyst[2])),
             ),
             "content_tokens": _fig(
-                point[("quotes", "analyst", "content_tokens")], bt(("quotes", "analyst", "content_tokens")),
-                {"pred_tokens_correct": int(at[0]), "pred_tokens": int(at[1]), "gold_tokens_found": int(at[2]), "gold_tokens": int(at[3])},
-                _flags(int(at[3]), int(at[1])),
+                point[("quotes", "analyst", "content_tokens")], interval(("quotes", "analyst", "content_tokens")),
+                {"pred_tokens_correct": int(analyst_tokens[0]), "pred_tokens": int(analyst_tokens[1]), "gold_tokens_found": int(analyst_tokens[2]), "gold_tokens": int(analyst_tokens[3])},
+                _flags(int(analyst_tokens[3]), int(analyst_tokens[1])),
             ),
             **{
                 name: _fig(
-                    point[("quotes", "analyst", name)], bt(("quotes", "analyst", name)),
-                    {"pred_correct": int(ar[k, 0]), "pred": int(ar[k, 1]), "gold_found": int(ar[k, 2]), "gold": int(ar[k, 3])},
-                    _flags(int(ar[k, 3]), int(ar[k, 1])),
+                    point[("quotes", "analyst", name)], interval(("quotes", "analyst", name)),
+                    {"pred_correct": int(analyst_rels[k, 0]), "pred": int(analyst_rels[k, 1]), "gold_found": int(analyst_rels[k, 2]), "gold": int(analyst_rels[k, 3])},
+                    _flags(int(analyst_rels[k, 3]), int(analyst_rels[k, 1])),
                 )
                 for k, name in enumerate(("cue", "speaker_entity"))
             },

@@ -221,3 +221,13 @@ def test_fast_structure_check_never_accepts_what_the_schema_rejects(gold_record)
                 assert not list(schema.iter_errors(r)), r
                 n += 1
     assert n > 0
+
+
+def test_an_unknown_span_label_is_flagged_as_such_and_nothing_else_is(gold_record):
+    """What `--unknown-labels spurious` tolerates is marked on the problem, not read from its wording."""
+    gold_record["spans"][0]["label"] = "COUNTRY"
+    gold_record["spans"][1]["start"] = -1
+    problems = check_record(gold_record, predictions=True)
+    flagged = [p for p in problems if p.unknown_span_label]
+    assert [(p.rule, p.field) for p in flagged] == [("unknown-value", "spans[0].label")]
+    assert any(not p.unknown_span_label and p.field == "spans[1].start" for p in problems)
