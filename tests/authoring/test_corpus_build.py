@@ -83,6 +83,8 @@ def test_committed_corpus_is_in_step_with_sources(tmp_path):
     """What CI checks: a fresh build of the sources reproduces the committed files."""
     copy = tmp_path / "corpus"
     shutil.copytree(REPO / "corpus", copy)
+    # The card's version line names the guidelines' version, read from the file beside corpus/.
+    shutil.copyfile(REPO / "annotation_guidelines.md", tmp_path / "annotation_guidelines.md")
     run = run_cli("corpus", "build", "--check", "--corpus-dir", str(copy))
     assert run.returncode == 0, run.stderr
 

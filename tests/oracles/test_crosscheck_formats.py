@@ -349,7 +349,9 @@ def test_span_counts_shown_determine_precision(runs, name):
                 assert row["P"] == "-", row
                 continue
             credit = cor + (0.5 * par if row["scheme"] == "partial" else 0)
-            assert row["P"] in _pct(credit / actual), (fmt, row)
+            # The views render the report's six-decimal figures: at a tie in the second decimal of the
+            # percentage, the rounded figure may round the other way from the exact ratio (706/748).
+            assert row["P"] in _pct(credit / actual) | _pct(round(credit / actual, 6)), (fmt, row)
 
 
 def _one_label(path: tuple) -> bool:
