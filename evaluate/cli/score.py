@@ -143,9 +143,9 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
     except InputError as exc:
         files = {"gold": gold_paths} | {f"pred:{lab}": [p] for lab, p in zip(labels, pred, strict=True)}
         raise with_locations(exc, files) from None
-    for sysname, info in report["systems"].items():
+    for sysname, info in report.systems.items():
         _warn([f"{sysname}: {w}" for w in info["warnings"]])
-    _emit(render_compare(report, fmt), out)
+    _emit(render_compare(report.to_dict(), fmt), out)
 
 
 @click.command()
@@ -167,5 +167,5 @@ def agree(first, second, fmt, out, n_boot, seed) -> None:  # noqa: ANN001
         report = agree_docs(a, b, name_a=name_a, name_b=name_b, n_boot=n_boot, seed=seed, path_a=first)
     except InputError as exc:
         raise with_locations(exc, {name_a: [first], name_b: [second]}) from None
-    _warn(report["warnings"])
-    _emit(render_agree(report, fmt), out)
+    _warn(report.warnings)
+    _emit(render_agree(report.to_dict(), fmt), out)
