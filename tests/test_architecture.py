@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "formats": {"schema", "io", "text"},
     "render": {"schema", "io", "formats"},
     "authoring": {"schema", "io", "text", "scoring", "render"},
+    "llm": {"schema", "io", "text", "scoring"},
     "__init__": {"io", "scoring"},
 }
 MAX_LINES = 430

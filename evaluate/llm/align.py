@@ -35,7 +35,7 @@ REASONS: dict[str, str] = {
     "not_in_text": "the string (or, for a quote, its ends) is not in the text at any tier",
     "head_unanchored": "its quote or agreement was not anchored, so it has no place",
     "unknown_key": "it names an actor key that no actor of the answer has",
-    "endpoint_unanchored": "its actor key is in the answer, but none of its mentions was anchored",
+    "endpoint_unanchored": "its actor key (or its cue) is in the answer, but nothing of it was anchored",
 }
 
 Spot = tuple[int, int]
@@ -211,7 +211,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
                 b.relation("cue", qid, b.span(cue_spot, "CUE"))
             else:
                 b.lost("quotes", "CUE", cue, "not_in_text")
-                b.lost("quotes", "cue", cue, "head_unanchored")
+                b.lost("quotes", "cue", cue, "endpoint_unanchored")
         if speaker is not None:
             link("speaker", spot, qid, speaker, "quotes")
 

@@ -8,7 +8,8 @@ The tiers, tried in order until one finds an occurrence (README, "Alignment poli
    tatweel, alef, ya and ta-marbuta variants) with runs of white space as one space;
 3. ``proclitic``: the string without leading proclitics (و ف ب ل ك, up to two), which spans
    leave outside (guidelines §1.1); and an article after ل as the text writes it
-   (``المملكة`` found as the ``لمملكة`` of ``للمملكة``);
+   (``المملكة`` found as the ``لمملكة`` of ``للمملكة``). A proclitic before the article
+   (``بالصين``) is cut before any tier, as `text.tokenize.proclitic_length` cuts it;
 4. ``ends`` (quotes only): the first and the last few words, each found verbatim (normalized),
    the end within half to twice the answer's length of the start; also a quote shortened
    with an ellipsis (its first and last part). A paraphrase whose ends are not the text's
@@ -28,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from ittifaq.evaluate.text.arabic_norm import normalize
-from ittifaq.evaluate.text.tokenize import PROCLITICS, WORD_CHARS
+from ittifaq.evaluate.text.tokenize import PROCLITICS, WORD_CHARS, proclitic_length
 
 TIERS: tuple[str, ...] = ("exact", "normalized", "proclitic", "ends", "inside_word")
 _WORD_CHAR = re.compile(WORD_CHARS)
@@ -153,6 +154,12 @@ def candidates(index: Index, needle: str, quote: bool = False) -> tuple[str, lis
     needle = clean(needle)
     if not needle:
         return "", []
+    cut = proclitic_length(needle.split()[0])
+    if cut:
+        # A proclitic before the article (بالصين، وللسلام) is cut as the tokenizer cuts it.
+        tier, found = candidates(index, needle[cut:], quote)
+        if found:
+            return "proclitic", found
     for tier in TIERS:
         if tier == "ends" and not quote:
             continue
