@@ -39,6 +39,8 @@ REASONS: dict[str, str] = {
 }
 
 Spot = tuple[int, int]
+#: Characters within which an agreement's party mention makes an occurrence the agreement's (about a sentence).
+NEAR = 150
 
 
 @dataclass
@@ -65,15 +67,18 @@ def _after(spot: Spot, cursor: Spot | None) -> bool:
     return cursor is None or (spot[0], -spot[1]) > (cursor[0], -cursor[1])
 
 
-def _choose(found: list[Spot], cursor: Spot | None, used: list[Spot]) -> tuple[Spot, bool]:
+def _choose(found: list[Spot], cursor: Spot | None, used: list[Spot], near: list[Spot] = ()) -> tuple[Spot, bool]:
     """The first free occurrence after `cursor` (in order), else the first free, else the first.
     Free: not taken for the same label already, and neither starting with nor partly overlapping what
     was (spans of one label never overlap partially; a mention nested at the start of another of its
     label is the same words listed twice)."""
     free = [s for s in found if not any(_clash(s, u) for u in used)]
-    for spot in free:
-        if _after(spot, cursor):
+    ahead = [s for s in free if _after(s, cursor)]
+    for spot in ahead:
+        if any(_distance(spot, n) <= NEAR for n in near):
             return spot, True
+    if ahead:
+        return ahead[0], True
     return (free or found)[0], False
 
 
@@ -113,12 +118,13 @@ class _Builder:
             self.rels.add((label, head, tail))
             self.out.doc.relations.append(Relation(f"R{len(self.rels)}", label, head, tail))
 
-    def place(self, text: str, cursor: Spot | None, used: dict[str, list[Spot]], label: str) -> Spot | None:
+    def place(self, text: str, cursor: Spot | None, used: dict[str, list[Spot]], label: str,
+              near: list[Spot] = ()) -> Spot | None:
         tier, found = candidates(self.index, text, quote=label == "QUOTE")
         if not found:
             return None
         taken = used.setdefault(label, [])
-        spot, in_order = _choose(found, cursor, taken)
+        spot, in_order = _choose(found, cursor, taken, near)
         if not in_order and tier != "inside_word":
             # Every occurrence on word edges is taken or behind: one glued to a word may be next (§1.4).
             glued = [x for x in self.index.inside_word(clean(text)) if x not in found]
@@ -162,7 +168,8 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
             reason = "endpoint_unanchored" if key in answered_keys else "unknown_key" if key else "invalid_item"
             b.lost(layer, label, key, reason)
             return
-        spot, sid = min(mentions[key], key=lambda m: (_distance(m[0], head), m[0][0] > head[0], m[0][0]))
+        inside = lambda m: head[0] <= m[0][0] and m[0][1] <= head[1]  # noqa: E731
+        spot, sid = min(mentions[key], key=lambda m: (not inside(m), _distance(m[0], head), m[0][0] > head[0], m[0][0]))
         b.relation(label, head_id, sid)
 
     cursor, used = None, {}
@@ -170,7 +177,8 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
         item = item if isinstance(item, dict) else {}
         s, parties = _str(item.get("text")), item.get("parties")
         parties = parties if isinstance(parties, list) else []
-        spot = b.place(s, cursor, used, "AGREEMENT") if s else None
+        near = [m[0] for p in parties if isinstance(p, str) for m in mentions.get(p, ())]
+        spot = b.place(s, cursor, used, "AGREEMENT", near) if s else None
         if spot is None:
             b.lost("agreements", "AGREEMENT", s, "not_in_text" if s else "invalid_item")
             for p in parties:

@@ -9,7 +9,8 @@ The tiers, tried in order until one finds an occurrence (README, "Alignment poli
 3. ``proclitic``: the string without leading proclitics (و ف ب ل ك, up to two), which spans
    leave outside (guidelines §1.1); and an article after ل as the text writes it
    (``المملكة`` found as the ``لمملكة`` of ``للمملكة``). A proclitic before the article
-   (``بالصين``) is cut before any tier, as `text.tokenize.proclitic_length` cuts it;
+   (``بالصين``) is cut before any tier, as `text.tokenize.proclitic_length` cuts it (not from a
+   quote, whose content may begin with such a word);
 4. ``ends`` (quotes only): the first and the last few words, each found verbatim (normalized),
    the end within half to twice the answer's length of the start; also a quote shortened
    with an ellipsis (its first and last part). A paraphrase whose ends are not the text's
@@ -154,7 +155,7 @@ def candidates(index: Index, needle: str, quote: bool = False) -> tuple[str, lis
     needle = clean(needle)
     if not needle:
         return "", []
-    cut = proclitic_length(needle.split()[0])
+    cut = 0 if quote else proclitic_length(needle.split()[0])
     if cut:
         # A proclitic before the article (بالصين، وللسلام) is cut as the tokenizer cuts it.
         tier, found = candidates(index, needle[cut:], quote)
