@@ -86,6 +86,13 @@ def _str(x: Any) -> str | None:
     return x if isinstance(x, str) and x.strip() else None
 
 
+def _key(x: Any) -> str | None:
+    """An actor key: a non-empty string, or a number (models often number their actors), as text."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x)
+    return _str(x)
+
+
 def _items(answer: dict[str, Any], key: str) -> list[Any]:
     items = answer.get(key)
     return items if isinstance(items, list) else []
@@ -147,7 +154,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
     cursor, used = None, {}
     for item in _items(answer, "actors"):
         item = item if isinstance(item, dict) else {}
-        s, label, key = _str(item.get("text")), item.get("label"), _str(item.get("key"))
+        s, label, key = _str(item.get("text")), item.get("label"), _key(item.get("key"))
         label_ok = isinstance(label, str) and label in ACTOR_LABELS
         if key:
             answered_keys.add(key)
@@ -163,7 +170,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
         mentions.setdefault(key or s, []).append((spot, sid))
 
     def link(label: str, head: Spot, head_id: str, key: Any, layer: str) -> None:
-        key = _str(key)
+        key = _key(key)
         if key is None or key not in mentions:
             reason = "endpoint_unanchored" if key in answered_keys else "unknown_key" if key else "invalid_item"
             b.lost(layer, label, key, reason)
@@ -177,7 +184,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
         item = item if isinstance(item, dict) else {}
         s, parties = _str(item.get("text")), item.get("parties")
         parties = parties if isinstance(parties, list) else []
-        near = [m[0] for p in parties if isinstance(p, str) for m in mentions.get(p, ())]
+        near = [m[0] for p in parties if _key(p) for m in mentions.get(_key(p), ())]
         spot = b.place(s, cursor, used, "AGREEMENT", near) if s else None
         if spot is None:
             b.lost("agreements", "AGREEMENT", s, "not_in_text" if s else "invalid_item")
@@ -202,8 +209,8 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
             if cue:
                 b.lost("quotes", "CUE", cue, "head_unanchored")
                 b.lost("quotes", "cue", cue, "head_unanchored")
-            if _str(speaker):
-                b.lost("quotes", "speaker", speaker, "head_unanchored")
+            if _key(speaker):
+                b.lost("quotes", "speaker", _key(speaker), "head_unanchored")
             continue
         cursor = spot
         k, r = item.get("kind"), item.get("role")
@@ -225,7 +232,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
 
     for item in _items(answer, "affiliations"):
         item = item if isinstance(item, dict) else {}
-        p, o = _str(item.get("person")), _str(item.get("organization"))
+        p, o = _key(item.get("person")), _key(item.get("organization"))
         if p not in mentions or o not in mentions:
             missing = p if p not in mentions else o
             b.lost("affiliations", "affiliation", missing,

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def _f(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"
+    return "-" if x is None else f"{100 * x:.2f}"
 
 
 def render_end_to_end(report: dict[str, Any], fmt: str = "table") -> str:

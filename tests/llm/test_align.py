@@ -117,3 +117,14 @@ def test_a_perfect_string_answer_loses_little(n):
 @pytest.mark.slow
 def test_a_perfect_string_answer_on_the_whole_test_split():
     test_a_perfect_string_answer_loses_little(10_000)
+
+
+def test_numbered_keys_and_wrong_attribute_values():
+    actors = [{"text": "سمير حداد", "label": "PER", "key": 1}, {"text": "حداد", "label": "PER", "key": 1}]
+    quotes = [{"content": "المحادثات كانت مثمرة", "cue": "قال", "speaker": 1, "kind": "reported", "role": "official"}]
+    a = align_answer("d", TEXT, _answer(actors=actors, quotes=quotes))
+    by_id = a.doc.span_by_id()
+    (speaker,) = [by_id[r.tail] for r in a.doc.relations if r.label == "speaker"]
+    assert speaker.text == "حداد" and speaker.entity == "1" and not a.unanchored
+    (quote,) = [s for s in a.doc.spans if s.label == "QUOTE"]
+    assert quote.attributes.quote_kind is None and quote.attributes.source_role == "official"
