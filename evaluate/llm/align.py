@@ -57,7 +57,11 @@ def _distance(a: Spot, b: Spot) -> int:
     return max(0, b[0] - a[1], a[0] - b[1])
 
 
-def _clash(a: Spot, b: Spot) -> bool:
+def _clash(a: Spot, b: Spot, label: str) -> bool:
+    if label == "PER":
+        # A person's name holds no other person's (one nesting in the whole corpus): `حداد` after
+        # `سمير حداد` is the next `حداد`, not the surname inside the full name.
+        return a[0] < b[1] and b[0] < a[1]
     partial = a[0] < b[0] < a[1] < b[1] or b[0] < a[0] < b[1] < a[1]
     return a[0] == b[0] or partial
 
@@ -67,12 +71,12 @@ def _after(spot: Spot, cursor: Spot | None) -> bool:
     return cursor is None or (spot[0], -spot[1]) > (cursor[0], -cursor[1])
 
 
-def _choose(found: list[Spot], cursor: Spot | None, used: list[Spot], near: list[Spot] = ()) -> tuple[Spot, bool]:
+def _choose(found: list[Spot], cursor: Spot | None, used: list[Spot], near: list[Spot] = (), label: str = "") -> tuple[Spot, bool]:
     """The first free occurrence after `cursor` (in order), else the first free, else the first.
     Free: not taken for the same label already, and neither starting with nor partly overlapping what
     was (spans of one label never overlap partially; a mention nested at the start of another of its
     label is the same words listed twice)."""
-    free = [s for s in found if not any(_clash(s, u) for u in used)]
+    free = [s for s in found if not any(_clash(s, u, label) for u in used)]
     ahead = [s for s in free if _after(s, cursor)]
     for spot in ahead:
         if any(_distance(spot, n) <= NEAR for n in near):
@@ -131,11 +135,11 @@ class _Builder:
         if not found:
             return None
         taken = used.setdefault(label, [])
-        spot, in_order = _choose(found, cursor, taken, near)
+        spot, in_order = _choose(found, cursor, taken, near, label)
         if not in_order and tier != "inside_word":
             # Every occurrence on word edges is taken or behind: one glued to a word may be next (§1.4).
             glued = [x for x in self.index.inside_word(clean(text)) if x not in found]
-            later, ok = _choose(glued, cursor, taken) if glued else (spot, False)
+            later, ok = _choose(glued, cursor, taken, label=label) if glued else (spot, False)
             if ok:
                 spot, in_order, tier = later, True, "inside_word"
         self.out.tiers[tier] += 1
