@@ -2,10 +2,13 @@
 what could not be anchored, each with its reason.
 
 Among several occurrences of a string the one consistent with the rest of the answer is taken:
-actors, agreements and quotes in their order of mention (the first unused occurrence at or after
-the previous item's), a cue the nearest occurrence outside its quote, a speaker or party the
-nearest mention of its key, an affiliation the closest pair of mentions. Coreference keys become
-entity ids. Nothing is guessed: an item whose string is not on the text is listed, not placed.
+actors, agreements and quotes in their order of mention (the first free occurrence after the
+previous item's; for an agreement, the first of those within `NEAR` characters of a mention of one
+of its parties, if any), a cue the nearest occurrence outside its quote, a speaker or party the
+nearest mention of its key (inside its head first), an affiliation the closest pair of mentions.
+Coreference keys become entity ids; a relation that names an actor by its text instead of its key
+finds the actor with that text (counted as `key_by_name`). Nothing is guessed: an item whose string
+is not on the text is listed, not placed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ittifaq.evaluate.schema import (
     Relation,
     Span,
 )
+from ittifaq.evaluate.text.arabic_norm import normalize
 
 ALIGN_VERSION = "1"
 
@@ -152,8 +156,9 @@ class _Builder:
 def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
     """Anchor one document's answer (the shape of `answer.ANSWER_SCHEMA`) on its text."""
     b = _Builder(doc_id, text)
-    mentions: dict[str, list[tuple[Spot, str]]] = {}
+    mentions: dict[str, list[tuple[Spot, str, str]]] = {}  # key -> (offsets, span id, label) of each mention
     answered_keys: set[str] = set()
+    names: dict[str, str] = {}  # a mention's normalized text -> its key, for a relation that names instead of keys
 
     cursor, used = None, {}
     for item in _items(answer, "actors"):
@@ -171,24 +176,32 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
             continue
         cursor = spot
         sid = b.span(spot, label, entity=key or s)
-        mentions.setdefault(key or s, []).append((spot, sid))
+        mentions.setdefault(key or s, []).append((spot, sid, label))
+        names.setdefault(normalize(clean(s)), key or s)
+
+    def resolve(key: Any) -> str | None:
+        key = _key(key)
+        if key is not None and key not in mentions and normalize(clean(key)) in names:
+            b.out.tiers["key_by_name"] += 1
+            return names[normalize(clean(key))]
+        return key
 
     def link(label: str, head: Spot, head_id: str, key: Any, layer: str) -> None:
-        key = _key(key)
+        key = resolve(key)
         if key is None or key not in mentions:
             reason = "endpoint_unanchored" if key in answered_keys else "unknown_key" if key else "invalid_item"
             b.lost(layer, label, key, reason)
             return
         inside = lambda m: head[0] <= m[0][0] and m[0][1] <= head[1]  # noqa: E731
-        spot, sid = min(mentions[key], key=lambda m: (not inside(m), _distance(m[0], head), m[0][0] > head[0], m[0][0]))
-        b.relation(label, head_id, sid)
+        nearest = min(mentions[key], key=lambda m: (not inside(m), _distance(m[0], head), m[0][0] > head[0], m[0][0]))
+        b.relation(label, head_id, nearest[1])
 
     cursor, used = None, {}
     for item in _items(answer, "agreements"):
         item = item if isinstance(item, dict) else {}
         s, parties = _str(item.get("text")), item.get("parties")
         parties = parties if isinstance(parties, list) else []
-        near = [m[0] for p in parties if _key(p) for m in mentions.get(_key(p), ())]
+        near = [m[0] for p in parties for m in mentions.get(resolve(p) or "", ())]
         spot = b.place(s, cursor, used, "AGREEMENT", near) if s else None
         if spot is None:
             b.lost("agreements", "AGREEMENT", s, "not_in_text" if s else "invalid_item")
@@ -236,14 +249,14 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
 
     for item in _items(answer, "affiliations"):
         item = item if isinstance(item, dict) else {}
-        p, o = _key(item.get("person")), _key(item.get("organization"))
+        p, o = resolve(item.get("person")), resolve(item.get("organization"))
         if p not in mentions or o not in mentions:
             missing = p if p not in mentions else o
             b.lost("affiliations", "affiliation", missing,
                    "invalid_item" if missing is None else "endpoint_unanchored" if missing in answered_keys else "unknown_key")
             continue
-        persons = [m for m in mentions[p] if b.out.doc.spans[int(m[1][1:]) - 1].label == "PER"]
-        orgs = [m for m in mentions[o] if b.out.doc.spans[int(m[1][1:]) - 1].label in ("ORG", "GPE")]
+        persons = [m for m in mentions[p] if m[2] == "PER"]
+        orgs = [m for m in mentions[o] if m[2] in ("ORG", "GPE")]
         if not persons or not orgs:
             b.lost("affiliations", "affiliation", p if not persons else o, "invalid_item")
             continue

@@ -128,3 +128,10 @@ def test_numbered_keys_and_wrong_attribute_values():
     assert speaker.text == "حداد" and speaker.entity == "1" and not a.unanchored
     (quote,) = [s for s in a.doc.spans if s.label == "QUOTE"]
     assert quote.attributes.quote_kind is None and quote.attributes.source_role == "official"
+
+
+def test_a_speaker_named_instead_of_keyed_is_found_by_its_text():
+    actors = [{"text": "حداد", "label": "PER", "key": "p1"}]
+    quotes = [{"content": "المحادثات كانت مثمرة", "cue": "قال", "speaker": "حداد", "kind": "indirect", "role": "official"}]
+    a = align_answer("d", TEXT, _answer(actors=actors, quotes=quotes))
+    assert [r.label for r in a.doc.relations] == ["cue", "speaker"] and a.tiers["key_by_name"] == 1 and not a.unanchored
