@@ -63,7 +63,7 @@ def prompt(gold, split, train, lang, k, seed, out) -> None:  # noqa: ANN001
 @click.option("--temperature", type=float, default=0.0, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(min=1), default=4096, show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Requests in flight at once.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True, help="Seconds the server may stay silent (connecting or answering) before the attempt fails.")
 @click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True, help="Retries on 429, 5xx, time-outs.")
 @click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True, help="First wait in seconds; doubles each retry.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None, help="Response cache (default: ~/.cache/ittifaq/llm).")

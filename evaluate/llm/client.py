@@ -1,8 +1,9 @@
 """A small client of OpenAI-compatible chat completions (vLLM, llama.cpp's server, Ollama, hosted APIs).
 
-Standard library only (`urllib`): one POST per request, a timeout per request, and retries with
-exponential backoff on 429, 5xx, time-outs and refused connections (a server's `Retry-After` is
-honoured up to `MAX_WAIT` seconds). Other 4xx answers are not retried: the request is wrong.
+Standard library only (`urllib`; no HTTP dependency for a few hundred POSTs): a time-out on every
+wait for the server (connecting, each read), and retries with exponential backoff on 429, 5xx,
+time-outs and refused connections (a server's `Retry-After` is honoured up to `MAX_WAIT` seconds).
+Other 4xx answers are not retried: the request is wrong.
 """
 
 from __future__ import annotations
