@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "formats": {"schema", "io", "text"},
     "render": {"schema", "report_tree", "io", "formats"},
     "authoring": {"schema", "report_tree", "io", "text", "scoring", "render"},
+    "llm": {"schema", "report_tree", "io", "text", "scoring"},
     "__init__": {"io", "scoring"},
 }
 MAX_LINES = 430
