@@ -2,9 +2,8 @@
 
 Reading must be linear in bytes: the issue "Hardening" measured 6 s at 50 MB and 83 s at 200 MB (quadratic
 re-copying of a growing line). This prints the wall time of `ittifaq score` on a gold and a prediction file
-that each hold one document of about 50 MB and of about 200 MB, the ratio (linear reading gives about 4x, the
-target is under 3x the 50 MB time per 4x bytes... i.e. 200 MB within 3x of 50 MB after subtracting nothing), and the
-time to refuse a prediction whose 100 M-character text differs from gold by one letter (it built an offset map
+that each hold one document of about 50 MB and of about 200 MB (the fastest of --repeat runs), the ratio (the
+issue's target: 200 MB within 3x the 50 MB time, start-up included), and the time to refuse a prediction whose 100 M-character text differs from gold by one letter (it built an offset map
 before: 134 s, 9.5 GB).
 
     python benchmarks/bench_huge_line.py [--sizes 50 200]
@@ -33,16 +32,21 @@ def _write(path: Path, text: str) -> None:
     path.write_text(json.dumps(_doc(text), ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _score(gold: Path, pred: Path) -> tuple[float, int, str]:
-    t0 = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "ittifaq.evaluate.cli", "score", "--gold", str(gold), "--pred", str(pred),
-                          "--n-boot", "0", "--format", "json"], capture_output=True, text=True)
-    return time.perf_counter() - t0, run.returncode, run.stderr.strip()[-200:]
+def _score(gold: Path, pred: Path, repeat: int = 1) -> tuple[float, int, str]:
+    """The fastest of `repeat` runs (the least disturbed by other work on the machine)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "ittifaq.evaluate.cli", "score", "--gold", str(gold), "--pred", str(pred),
+                              "--n-boot", "0", "--format", "json"], capture_output=True, text=True)
+        best = min(best, time.perf_counter() - t0)
+    return best, run.returncode, run.stderr.strip().splitlines()[-1][-200:] if run.stderr.strip() else ""
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", type=int, default=[50, 200], help="line sizes in MB")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per size; the fastest is reported")
     args = ap.parse_args()
     unit = "مصر "  # 7 bytes in UTF-8, 4 characters
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,9 +56,9 @@ def main() -> None:
             gold, pred = Path(tmp, f"g{mb}.jsonl"), Path(tmp, f"p{mb}.jsonl")
             _write(gold, text)
             _write(pred, text)
-            seconds, rc, err = _score(gold, pred)
+            seconds, rc, err = _score(gold, pred, args.repeat)
             times[mb] = seconds
-            print(f"one {gold.stat().st_size / 1e6:.0f} MB line: score {seconds:.1f} s (exit {rc}) {err}")
+            print(f"one {gold.stat().st_size / 1e6:.0f} MB line: score {seconds:.2f} s, fastest of {args.repeat} (exit {rc})")
         small, large = min(times), max(times)
         print(f"ratio {large} MB / {small} MB: {times[large] / times[small]:.2f}x "
               f"(bytes {large / small:.0f}x; the issue's target: under 3x for 200 vs 50 MB)")

@@ -45,7 +45,8 @@ def _lines_in(segments: list[Segment]) -> int:
     for path, lo, hi in segments:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             end = len(mm) if hi is None else hi
-            n += mm[lo:end].count(b"\n")
+            for at in range(lo, end, 16 << 20):  # in slices: never a copy of the whole file
+                n += mm[at : min(at + (16 << 20), end)].count(b"\n")
             if end == len(mm) and end > lo and mm[end - 1 : end] != b"\n":
                 n += 1  # a last line without a newline
     return n
@@ -168,8 +169,10 @@ def count_files(
     if workers() < 2 or size < MIN_PARALLEL_BYTES:
         return None
     g_parts = split_lines(gold_files, 2)
+    if not all(g_parts):  # one long line: nothing to share
+        return None
     p_parts = _cut_after_lines(pred_files, _lines_in(g_parts[0]))
-    if p_parts is None or not all(g_parts) or not all(p_parts):
+    if p_parts is None or not all(p_parts):
         return None
     args: tuple[Any, ...] = (unknown_labels, norm, collect_errors)
     child = _fork(_count_part, g_parts[1], p_parts[1], *args)
