@@ -27,6 +27,7 @@ SYSTEMS: dict[str, str] = {
     "rules": "ittifaq.baselines.rules:RulesBaseline",
     "crf": "ittifaq.baselines.crf:CrfBaseline",
     "spacy": "ittifaq.baselines.spacy_model:SpacyBaseline",
+    "transformer": "ittifaq.baselines.transformer:TransformerBaseline",
 }
 MANIFEST = "baseline.json"
 SEED = 12345
