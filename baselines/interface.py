@@ -29,6 +29,8 @@ SYSTEMS: dict[str, str] = {
     "spacy": "ittifaq.baselines.spacy_model:SpacyBaseline",
     "transformer": "ittifaq.baselines.transformer:TransformerBaseline",
 }
+#: What `ittifaq benchmark` runs when no system is named: CPU-only, no downloaded weights.
+DEFAULT_SYSTEMS: tuple[str, ...] = ("rules", "crf", "spacy")
 MANIFEST = "baseline.json"
 SEED = 12345
 

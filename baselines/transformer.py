@@ -40,6 +40,16 @@ from ittifaq.evaluate.text.tokenize import bio_tags, spans_from_bio
 TAGS: dict[str, tuple[str, ...]] = {
     layer: ("O",) + tuple(f"{p}-{lab}" for lab in LAYERS[layer] for p in ("B", "I")) for layer in LAYER_NAMES
 }
+def _token_model() -> Any:
+    """`baselines.token_model`, or an error saying which extra to install."""
+    try:
+        from ittifaq.baselines import token_model
+    except ModuleNotFoundError as exc:
+        raise InputError(f"the transformer baseline needs {exc.name}: pip install \"ittifaq[transformers]\" "
+                         "(on a CPU-only machine, pip install torch==2.13.0 first takes the CPU build)") from None
+    return token_model
+
+
 DEFAULTS: dict[str, Any] = {"epochs": 3, "lr": 5e-5, "batch_size": 8, "max_length": 256, "overlap": 64}
 
 
@@ -62,14 +72,11 @@ class TransformerBaseline(Baseline):
 
     # training -----------------------------------------------------------------------------
     def train(self, train: list[Document], validation: list[Document] | None = None, progress: bool = True) -> None:
-        from ittifaq.baselines import token_model as tm
-
+        tm = _token_model()
         if not self.base_model:
             raise InputError("the transformer baseline needs --model NAME_OR_PATH (a HuggingFace encoder)")
         device = tm.check_device(self.device)
-        import torch
-
-        torch.manual_seed(SEED)
+        tm.torch.manual_seed(SEED)
         self._tokenizer, encoder = tm.load_encoder(self.base_model)
         self._tagger = tm.TokenTagger(encoder, {layer: len(tags) for layer, tags in TAGS.items()})
         self.lexicon = tokenizer_lexicon(train)
@@ -116,8 +123,7 @@ class TransformerBaseline(Baseline):
     # prediction ---------------------------------------------------------------------------
     def _layer_tags(self, words: list[str]) -> dict[str, list[str]]:
         """Each layer's tag per word (the most probable, averaged over windows)."""
-        from ittifaq.baselines import token_model as tm
-
+        tm = _token_model()
         if not words:
             return {layer: [] for layer in LAYER_NAMES}
         o = self.options
@@ -166,10 +172,9 @@ class TransformerBaseline(Baseline):
 
     # persistence --------------------------------------------------------------------------
     def _save_files(self, directory: Path) -> None:
-        from safetensors.torch import save
-
         if self._tagger is None:
             raise InputError("transformer: nothing to save (train or load a model first)")
+        from safetensors.torch import save
 
         def write_encoder(tmp: Path) -> None:
             self._tagger.encoder.save_pretrained(tmp)
@@ -183,9 +188,8 @@ class TransformerBaseline(Baseline):
         self.relations.save(directory)
 
     def _load_files(self, directory: Path) -> None:
+        tm = _token_model()
         from safetensors.torch import load
-
-        from ittifaq.baselines import token_model as tm
 
         meta = json.loads((directory / "transformer.json").read_text(encoding="utf-8"))
         if {k: tuple(v) for k, v in meta["tags"].items()} != TAGS:
