@@ -58,6 +58,7 @@ def load_encoder(name_or_path: str | Path) -> tuple[Any, nn.Module]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
         encoder = AutoModel.from_pretrained(str(name_or_path), use_safetensors=True)

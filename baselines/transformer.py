@@ -79,6 +79,10 @@ class TransformerBaseline(Baseline):
         tm.torch.manual_seed(SEED)
         self._tokenizer, encoder = tm.load_encoder(self.base_model)
         self._tagger = tm.TokenTagger(encoder, {layer: len(tags) for layer, tags in TAGS.items()})
+        limits = [x for x in (self._tokenizer.model_max_length, getattr(encoder.config, "max_position_embeddings", None))
+                  if isinstance(x, int) and 0 < x < 100_000]
+        if limits and self.options["max_length"] > min(limits):  # the encoder cannot take longer windows
+            self.options["max_length"] = min(limits)
         self.lexicon = tokenizer_lexicon(train)
         lex = frozenset(self.lexicon)
         o = self.options
