@@ -128,3 +128,19 @@ def test_cli_import_hf_ner_reports_repairs(tmp_path: Path) -> None:
     res = run_cli("import", "--from", "hf-ner", "--text", str(tmp_path / "docs.jsonl"), str(bad), str(tmp_path / "x.jsonl"))
     assert res.returncode == 2 and "doc doc-a | token 0" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_cli_import_conll_with_texts(tmp_path: Path) -> None:
+    from support import FIXTURES
+
+    source = FIXTURES / "formats_docs.jsonl"
+    assert run_cli("export", "--to", "conll", str(source), str(tmp_path / "x.conll")).returncode == 0
+    res = run_cli("import", "--from", "conll", "--text", str(source), str(tmp_path / "x.conll"), str(tmp_path / "p.jsonl"))
+    assert res.returncode == 0, res.stderr
+    assert "0 orphan I- tag(s) dropped" in res.stderr
+    gold = read_documents([source])
+    back = read_documents([tmp_path / "p.jsonl"], predictions=True)
+    assert [sorted((s.start, s.end, s.label) for s in d.spans) for d in back] == [
+        sorted((s.start, s.end, s.label) for s in d.spans) for d in gold]
+    res = run_cli("import", "--from", "brat", "--text", str(source), str(tmp_path), str(tmp_path / "q.jsonl"))
+    assert res.returncode == 2 and "apply to --from conll and hf-ner only" in res.stderr
