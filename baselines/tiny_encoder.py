@@ -20,12 +20,14 @@ def build_tiny_encoder(docs: list[Document], out: str | Path, vocab_size: int = 
                        seed: int = 12345) -> Path:
     """Write tokenizer and encoder (safetensors) to `out`, a folder `--model` accepts."""
     import torch
+    from huggingface_hub.utils import disable_progress_bars
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    disable_progress_bars()  # huggingface_hub's (writing shards)
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()

@@ -54,11 +54,13 @@ def check_device(device: str) -> torch.device:
 
 def load_encoder(name_or_path: str | Path) -> tuple[Any, nn.Module]:
     """Tokenizer and encoder of a HuggingFace model; safetensors weights only (no pickle is ever read)."""
+    from huggingface_hub.utils import disable_progress_bars
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    disable_progress_bars()  # huggingface_hub's (writing shards)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
         encoder = AutoModel.from_pretrained(str(name_or_path), use_safetensors=True)
