@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ittifaq.baselines.interface import SYSTEMS, prediction_record, system_class
+from ittifaq.baselines.interface import DEFAULT_SYSTEMS, prediction_record, system_class
 from ittifaq.evaluate.io.atomic import write_jsonl_atomic, write_text_atomic
 from ittifaq.evaluate.io.documents import REPO_ROOT, corpus_files, read_documents
 from ittifaq.evaluate.io.errors import InputError
@@ -135,7 +135,7 @@ def widths_markdown(result: BenchmarkResult, references: dict[str, dict[str, Any
 def run_benchmark(
     data_dir: str | Path | None = None,
     out_dir: str | Path = "results",
-    systems: tuple[str, ...] = tuple(SYSTEMS),
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS,
     models_dir: str | Path | None = "models",
     n_boot: int = 1000,
     seed: int = 12345,

@@ -6,14 +6,47 @@ from pathlib import Path
 
 import click
 
-from ittifaq.baselines.interface import SYSTEMS
+from ittifaq.baselines.interface import DEFAULT_SYSTEMS, SYSTEMS
 
 _SYSTEM = click.Choice(list(SYSTEMS))
 
 
+def transformer_options(fn):  # type: ignore[no-untyped-def]
+    """The options of the `transformer` baseline (ignored by the others)."""
+    options = [
+        click.option("--model", "base_model", default=None,
+                     help="transformer: a HuggingFace encoder, by hub name or local folder (safetensors weights)."),
+        click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+                     help="transformer: where to train."),
+        click.option("--epochs", type=click.IntRange(min=1), default=None,
+                     help="transformer: epochs to train (the best on validation is kept; default 3)."),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="transformer: AdamW learning rate (default 5e-5)."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None, help="transformer: windows per batch (default 8)."),
+        click.option("--max-length", type=click.IntRange(min=8), default=None,
+                     help="transformer: subwords per window, special tokens included (default 256)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def system_options(names: tuple[str, ...] | list[str], base_model: str | None, device: str, **opts: object) -> dict:
+    """Constructor options per system: the transformer's, when it is asked for."""
+    given = {k: v for k, v in opts.items() if v is not None}
+    if "transformer" not in names:
+        if base_model or given or device != "cpu":
+            raise click.UsageError("--model, --device, --epochs, --lr, --batch-size and --max-length apply to transformer only")
+        return {}
+    if not base_model:
+        raise click.UsageError("transformer needs --model NAME_OR_PATH (a HuggingFace encoder; "
+                               "`ittifaq baseline tiny-encoder DIR` builds a tiny one for tests)")
+    return {"transformer": {"model": base_model, "device": device, **given}}
+
+
 @click.group()
 def baseline() -> None:
-    """Train and run the baselines (rules, crf, spacy)."""
+    """Train and run the baselines (rules, crf, spacy, transformer)."""
 
 
 @baseline.command("train")
@@ -22,17 +55,20 @@ def baseline() -> None:
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
               help="Folder holding train.jsonl and validation.jsonl (default: the bundled corpus).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train_cmd(name: str, out_dir: str | None, data_dir: str | None, quiet: bool) -> None:
+@transformer_options
+def train_cmd(name: str, out_dir: str | None, data_dir: str | None, quiet: bool, base_model: str | None, device: str,
+              **opts: object) -> None:
     """Train NAME on the train split, choosing hyper-parameters on validation; save it."""
     from ittifaq.baselines.interface import system_class
     from ittifaq.evaluate.io.documents import corpus_files, read_documents
     from ittifaq.evaluate.io.errors import InputError
 
+    options = system_options([name], base_model, device, **opts).get(name, {})
     train = read_documents(corpus_files("train", data_dir))
     if not train:
         raise InputError("the training split is empty")
     validation = read_documents(corpus_files("validation", data_dir))
-    model = system_class(name)()
+    model = system_class(name)(**options)
     model.train(train, validation or None, progress=not quiet)
     target = Path(out_dir or Path("models") / name)
     model.save(target)
@@ -59,6 +95,28 @@ def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: b
     click.echo(f"wrote {len(preds)} prediction(s) to {out_path}", err=True)
 
 
+@baseline.command("tiny-encoder")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding train.jsonl (default: the bundled corpus).")
+def tiny_encoder_cmd(out: str, data_dir: str | None) -> None:
+    """Write a tiny random encoder (WordPiece on the train split, 2 layers, hidden 32) to OUT, for --model in tests."""
+    from ittifaq.baselines.tiny_encoder import build_tiny_encoder
+    from ittifaq.evaluate.io.documents import corpus_files, read_documents
+
+    build_tiny_encoder(read_documents(corpus_files("train", data_dir)), out)
+    click.echo(f"wrote a tiny random encoder to {out}", err=True)
+
+
+def _systems(value: str | None) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in (value or "").split(",") if n.strip())
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown:
+        raise click.BadParameter(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}",
+                                 param_hint="--systems")
+    return names
+
+
 @click.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
               help="Folder holding train/validation/test.jsonl (default: the bundled corpus).")
@@ -66,7 +124,9 @@ def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: b
               help="Where benchmark.json, benchmark.md and predictions/ go.")
 @click.option("--models", "models_dir", type=click.Path(file_okay=False), default="models", show_default=True,
               help="Where the trained models are saved (for `ittifaq annotate`).")
-@click.option("--system", "systems", type=_SYSTEM, multiple=True, help="Only these systems (repeatable; default all).")
+@click.option("--system", "systems", type=_SYSTEM, multiple=True,
+              help=f"Only these systems (repeatable; default {', '.join(DEFAULT_SYSTEMS)}).")
+@click.option("--systems", "systems_csv", default=None, help="The same, comma-separated: rules,crf,spacy,transformer.")
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples for the CIs.")
 @click.option("--seed", type=int, default=12345, show_default=True, help="Bootstrap seed.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -74,15 +134,24 @@ def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: b
               help="Also regenerate the results block of this README (between <!-- results:start/end -->).")
 @click.option("--card", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Also regenerate the CI-width block of this dataset card (between <!-- widths:start/end -->).")
-def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tuple[str, ...], n_boot: int, seed: int, quiet: bool,
-              readme: str | None, card: str | None) -> None:
-    """Train every baseline on train, select on validation, score on test; print and write the leaderboard."""
+@transformer_options
+def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tuple[str, ...], systems_csv: str | None,
+              n_boot: int, seed: int, quiet: bool, readme: str | None, card: str | None, base_model: str | None,
+              device: str, **opts: object) -> None:
+    """Train every baseline on train, select on validation, score on test; print and write the leaderboard.
+
+    The default systems need no weights and no GPU; `transformer` runs only when asked
+    for (--systems …,transformer --model NAME_OR_PATH).
+    """
     from rich.console import Console
     from rich.table import Table
 
     from ittifaq.baselines.benchmark import leaderboard_rows, run_benchmark
 
-    result = run_benchmark(data_dir, out_dir, systems or tuple(SYSTEMS), models_dir, n_boot=n_boot, seed=seed, progress=not quiet)
+    chosen = tuple(dict.fromkeys([*systems, *_systems(systems_csv)])) or DEFAULT_SYSTEMS
+    options = system_options(chosen, base_model, device, **opts)
+    result = run_benchmark(data_dir, out_dir, chosen, models_dir, n_boot=n_boot, seed=seed, progress=not quiet,
+                           system_options=options)
     table = Table(title="ittifaq baselines on the test split (F1 [95% CI])")
     table.add_column("figure", no_wrap=True)
     for name in result.systems:

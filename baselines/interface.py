@@ -27,7 +27,10 @@ SYSTEMS: dict[str, str] = {
     "rules": "ittifaq.baselines.rules:RulesBaseline",
     "crf": "ittifaq.baselines.crf:CrfBaseline",
     "spacy": "ittifaq.baselines.spacy_model:SpacyBaseline",
+    "transformer": "ittifaq.baselines.transformer:TransformerBaseline",
 }
+#: What `ittifaq benchmark` runs when no system is named: CPU-only, no downloaded weights.
+DEFAULT_SYSTEMS: tuple[str, ...] = ("rules", "crf", "spacy")
 MANIFEST = "baseline.json"
 SEED = 12345
 

@@ -74,3 +74,19 @@ def test_every_part_is_declared_and_modules_stay_small():
     big = {str(p.relative_to(REPO)): n for p in EVALUATE.rglob("*.py")
            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not big, big
+
+
+#: The only modules that may import the `transformers` extra (torch, transformers, tokenizers, safetensors).
+TORCH_USERS = {"baselines/token_model.py", "baselines/transformer.py", "baselines/tiny_encoder.py"}
+TORCH_PACKAGES = {"torch", "transformers", "tokenizers", "safetensors"}
+
+
+def test_only_the_transformer_baseline_imports_torch():
+    users = set()
+    for path in sorted([*EVALUATE.rglob("*.py"), *(REPO / "baselines").rglob("*.py"), REPO / "__init__.py"]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            if any(n.split(".")[0] in TORCH_PACKAGES for n in names):
+                users.add(path.relative_to(REPO).as_posix())
+    assert users <= TORCH_USERS, sorted(users - TORCH_USERS)

@@ -34,7 +34,12 @@ IMPORTERS: dict[str, tuple[str, str]] = {
     "labelstudio": ("labelstudio", "read_labelstudio"),
     "inception": ("inception", "read_inception"),
     "spacy": ("spacy_docbin", "read_docbin"),
+    "conll": ("conll", "read_conll"),
+    "hf-ner": ("hf_ner", "read_hf_ner"),
 }
+#: Token-level formats: their tokens are located in the documents' texts (--text), and what they
+#: give back is always validated as predictions (they carry no attributes).
+TOKEN_FORMATS = ("conll", "hf-ner")
 
 
 def _format_fn(module: str, name: str) -> Callable:
@@ -69,19 +74,43 @@ def export(fmt: str, inputs: tuple[str, ...], out: str) -> None:
 @click.option("--predictions", is_flag=True, help="Validate as predictions (relaxed), not gold.")
 @click.option("--offsets", type=click.Choice(["auto", "codepoints", "utf16"]), default="auto", show_default=True,
               help="labelstudio: how region offsets count (auto: by each region's text, or the task's other regions).")
+@click.option("--text", "text_files", multiple=True, type=click.Path(exists=True),
+              help="conll, hf-ner: JSONL records with id and text the tokens are located in "
+                   "(repeatable; default: the bundled corpus).")
+@click.option("--tag-field", default="ner_tags", show_default=True,
+              help="hf-ner: the field holding each row's tag ids or names.")
 @click.argument("source", type=click.Path(exists=True))
 @click.argument("out", type=click.Path())
-def import_(fmt: str, predictions: bool, offsets: str, source: str, out: str) -> None:
-    """Import SOURCE (a brat/INCEpTION folder, a Label Studio .json, a .spacy file) to JSONL.
+def import_(fmt: str, predictions: bool, offsets: str, text_files: tuple[str, ...], tag_field: str,
+            source: str, out: str) -> None:
+    """Import SOURCE (a brat/INCEpTION folder, a Label Studio .json, a .spacy file, a CoNLL
+    file, `ner`-config JSONL rows) to JSONL.
 
     OUT ending in .jsonl gets every document; otherwise OUT is a folder with one
     <split>.jsonl per split (documents without a split go to documents.jsonl).
     The documents are validated first: nothing is written if any is invalid.
+    conll and hf-ner give prediction records (spans only), ready for `ittifaq score`.
     """
     module, reader = IMPORTERS[fmt]
     locations: dict = {}
     read = _format_fn(module, reader)
-    if fmt == "brat":
+    if (text_files or tag_field != "ner_tags") and fmt not in TOKEN_FORMATS:
+        raise click.UsageError("--text and --tag-field apply to --from conll and hf-ner only")
+    summary = None
+    if fmt in TOKEN_FORMATS:
+        from ittifaq.evaluate.formats.hf_ner import read_texts
+        from ittifaq.evaluate.formats.iob import ImportSummary
+        from ittifaq.evaluate.io.documents import corpus_files
+
+        check_outputs([out], [Path(source), *map(Path, text_files)])
+        texts = read_texts(text_files or corpus_files())
+        summary = ImportSummary()
+        predictions = True
+        if fmt == "conll":
+            docs = read(source, texts, summary)
+        else:
+            docs = read(source, texts, summary, tag_field)
+    elif fmt == "brat":
         docs = read(source, locations)
     elif fmt == "labelstudio":
         docs = read(source, offsets)
@@ -90,6 +119,8 @@ def import_(fmt: str, predictions: bool, offsets: str, source: str, out: str) ->
             raise click.UsageError("--offsets applies to --from labelstudio only")
         docs = read(source)
     records = validated_records(docs, source, predictions, locations)
+    if summary is not None:
+        click.echo(f"read {summary.describe()}", err=True)
     if out.endswith(".jsonl"):
         write_jsonl_atomic(out, records)
         click.echo(f"imported {len(records)} document(s) into {out}", err=True)

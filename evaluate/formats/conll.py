@@ -25,11 +25,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ittifaq.evaluate.formats.iob import ImportSummary, check_tag, decode_iob2, locate_tokens
 from ittifaq.evaluate.formats.layers import doc_tokens, nesting_levels, spans_by_layer
 from ittifaq.evaluate.io.atomic import write_text_atomic
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.schema import LAYERS, SPAN_LABELS, Document, Span
-from ittifaq.evaluate.text.tokenize import bio_tags, spans_from_bio
+from ittifaq.evaluate.text.tokenize import bio_tags
 
 DOCSTART = "-DOCSTART-"
 HEADER_PREFIX = "# columns = "
@@ -91,11 +92,16 @@ def _parse_columns(header: str, where: str) -> list[str]:
     return names[1:]
 
 
-def read_conll(path: str | os.PathLike[str], texts: dict[str, str] | None = None) -> list[Document]:
+def read_conll(
+    path: str | os.PathLike[str], texts: dict[str, str] | None = None, summary: ImportSummary | None = None
+) -> list[Document]:
     """Spans back from a CoNLL file (see the module docstring for what is lost).
 
     With `texts` (doc id -> original text), tokens are located in the text, so
-    offsets are exact; otherwise the text is rebuilt with one space between tokens.
+    offsets are exact (a token that does not match is an error naming document and
+    token index); otherwise the text is rebuilt with one space between tokens. Tags
+    are read as seqeval's strict IOB2 mode reads them (`formats.iob`); the orphan I-
+    tags dropped are counted in `summary`.
     """
     raw = Path(path).read_text(encoding="utf-8").split("\n")
     names = _parse_columns(raw[0] if raw else "", f"{path}:1")
@@ -105,7 +111,9 @@ def read_conll(path: str | os.PathLike[str], texts: dict[str, str] | None = None
 
     def flush() -> None:
         if doc_id is not None:
-            docs.append(_build(doc_id, rows, names, (texts or {}).get(doc_id), f"{path}"))
+            if texts is not None and doc_id not in texts:
+                raise InputError(f"{path}: doc {doc_id} | no text given for this document")
+            docs.append(_build(doc_id, rows, names, (texts or {}).get(doc_id), f"{path}", summary))
 
     for lineno, line in enumerate(raw[1:], start=2):
         if line.startswith(DOCSTART):
@@ -126,7 +134,14 @@ def read_conll(path: str | os.PathLike[str], texts: dict[str, str] | None = None
     return docs
 
 
-def _build(doc_id: str, rows: list[tuple[str, list[str], int]], names: list[str], text: str | None, where: str) -> Document:
+def _build(
+    doc_id: str,
+    rows: list[tuple[str, list[str], int]],
+    names: list[str],
+    text: str | None,
+    where: str,
+    summary: ImportSummary | None,
+) -> Document:
     tokens: list[tuple[int, int]] = []
     if text is None:
         text = " ".join(r[0] for r in rows)
@@ -135,18 +150,19 @@ def _build(doc_id: str, rows: list[tuple[str, list[str], int]], names: list[str]
             tokens.append((pos, pos + len(tok)))
             pos += len(tok) + 1
     else:
-        pos = 0
-        for tok, _, lineno in rows:
-            at = text.find(tok, pos)
-            if at < 0 or text[pos:at].strip():
-                raise InputError(f"{where}:{lineno}: token {tok!r} not found next in the text of {doc_id}")
-            tokens.append((at, at + len(tok)))
-            pos = at + len(tok)
+        tokens = locate_tokens(text, [r[0] for r in rows], doc_id, where)
     doc = Document(id=doc_id, text=text)
     found: list[tuple[int, int, str]] = []
     for c in range(len(names)):
-        found += spans_from_bio(tokens, [r[1][c] for r in rows])
-    for n, (a, b, label) in enumerate(sorted(found), start=1):
+        tags = [r[1][c] for r in rows]
+        for k, tag in enumerate(tags):
+            check_tag(tag, SPAN_LABELS, doc_id, k, f"{where}:{rows[k][2]}")
+        found += [(tokens[i][0], tokens[j][1], lab) for i, j, lab in decode_iob2(tags, summary)]
+    if summary is not None:
+        summary.documents += 1
+        summary.tokens += len(rows)
+        summary.spans += len(set(found))
+    for n, (a, b, label) in enumerate(sorted(set(found)), start=1):
         if label not in SPAN_LABELS:
             raise InputError(f"{where}: doc {doc_id}: unknown label {label!r}")
         doc.spans.append(Span(id=f"s{n}", start=a, end=b, text=text[a:b], label=label))
