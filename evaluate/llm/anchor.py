@@ -3,14 +3,16 @@
 The tiers, tried in order until one finds an occurrence (README, "Alignment policy"):
 
 1. ``exact``: the string as given (after trimming white space, quotation marks and a final
-   full stop or comma, which spans never include, guidelines §1.6 and §4.2);
+   full stop or comma, which spans never include, guidelines §1.6 and §4.2; a mark paired
+   inside the string stays: ``تنسيقية «البلاتفورم»``);
 2. ``normalized``: under the scorer's Arabic normalization (`text.arabic_norm`: diacritics,
    tatweel, alef, ya and ta-marbuta variants) with runs of white space as one space;
 3. ``proclitic``: the string without leading proclitics (و ف ب ل ك, up to two), which spans
    leave outside (guidelines §1.1); and an article after ل as the text writes it
    (``المملكة`` found as the ``لمملكة`` of ``للمملكة``). A proclitic before the article
    (``بالصين``) is cut before any tier, as `text.tokenize.proclitic_length` cuts it (not from a
-   quote, whose content may begin with such a word);
+   quote, whose content may begin with such a word), unless the whole string stands alone on the text and
+   its rest never stands alone there (``بالما``, a name, stays whole);
 4. ``ends`` (quotes only): the first and the last few words, each found verbatim (normalized),
    the end within half to twice the answer's length of the start; also a quote shortened
    with an ellipsis (its first and last part). A paraphrase whose ends are not the text's
@@ -42,11 +44,32 @@ _ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…)\s*")
 END_WORDS = 4
 
 
+_CLOSER = {"«": "»", "“": "”", "‘": "’"}
+_OPENER = {v: k for k, v in _CLOSER.items()}
+
+
+def _paired(s: str, at_start: bool) -> bool:
+    """Whether the quotation mark at one end of `s` pairs with one inside it (`تنسيقية «البلاتفورم»`)."""
+    c, rest = (s[0], s[1:]) if at_start else (s[-1], s[:-1])
+    if c in _CLOSER or c in _OPENER:
+        mate = _CLOSER.get(c) or _OPENER[c]
+        return rest.count(mate) > rest.count(c)
+    return rest.count(c) % 2 == 1  # a symmetric mark (" ')
+
+
 def clean(needle: str) -> str:
-    """The answer string without what a span never holds at its edges."""
-    s = needle.strip(_TRIM)
-    while s and s[-1] in _TRIM_END:
-        s = s[:-1].rstrip(_TRIM)
+    """The answer string without what a span never holds at its edges: white space, a final full stop
+    or comma, and quotation marks, except a mark whose pair is inside the string (a quoted name)."""
+    s, before = needle.strip(), None
+    while s != before:
+        before = s
+        s = s.strip()
+        while s and s[-1] in _TRIM_END:
+            s = s[:-1].rstrip()
+        if s and s[0] in _TRIM and not _paired(s, True):
+            s = s[1:]
+        if s and s[-1] in _TRIM and not _paired(s, False):
+            s = s[:-1]
     return s
 
 
@@ -129,6 +152,10 @@ class Index:
             return [(s, e) for s, e in self.find("ل" + needle[2:]) if s > 0 and self.text[s - 1] == "ل"]
         return []
 
+    def alone(self, needle: str) -> bool:
+        """Whether `needle` occurs as a whole word of its own (no proclitic before it)."""
+        return any(s == 0 or not _WORD_CHAR.match(self.text, s - 1) for s, _ in self.find(needle))
+
     def inside_word(self, needle: str) -> list[tuple[int, int]]:
         return self.exact(needle, edges=False) or self.normalized(needle, edges=False)
 
@@ -156,6 +183,10 @@ def candidates(index: Index, needle: str, quote: bool = False) -> tuple[str, lis
     if not needle:
         return "", []
     cut = 0 if quote else proclitic_length(needle.split()[0])
+    if cut and index.alone(needle) and not index.alone(needle[cut:]):
+        # The whole string stands alone on the text and its rest never does: the letters belong
+        # to the name (`بالما`, `كالابار`, `فالنتينا`), not a proclitic.
+        cut = 0
     if cut:
         # A proclitic before the article (بالصين، وللسلام) is cut as the tokenizer cuts it.
         tier, found = candidates(index, needle[cut:], quote)
