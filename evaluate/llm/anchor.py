@@ -48,13 +48,36 @@ _CLOSER = {"«": "»", "“": "”", "‘": "’"}
 _OPENER = {v: k for k, v in _CLOSER.items()}
 
 
-def _paired(s: str, at_start: bool) -> bool:
-    """Whether the quotation mark at one end of `s` pairs with one inside it (`تنسيقية «البلاتفورم»`)."""
-    c, rest = (s[0], s[1:]) if at_start else (s[-1], s[:-1])
-    if c in _CLOSER or c in _OPENER:
-        mate = _CLOSER.get(c) or _OPENER[c]
-        return rest.count(mate) > rest.count(c)
-    return rest.count(c) % 2 == 1  # a symmetric mark (" ')
+def _balance(s: str, mark: str) -> int:
+    """Opening minus closing marks of `mark`'s pair in `s` (a symmetric mark: its count modulo 2)."""
+    opener = _OPENER.get(mark, mark)
+    closer = _CLOSER.get(opener)
+    return s.count(opener) - s.count(closer) if closer else s.count(mark) % 2
+
+
+def _nested(s: str, mark: str) -> bool:
+    """Whether every mark of `mark`'s pair in `s` closes one opened before it (so `«A» و«B»` is not one quote)."""
+    opener = _OPENER.get(mark, mark)
+    closer = _CLOSER.get(opener)
+    if not closer:
+        return s.count(mark) % 2 == 0
+    depth = 0
+    for c in s:
+        depth += (c == opener) - (c == closer)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _trim_marks(s: str) -> str:
+    """Quotation marks off the ends, except one whose pair is inside the string (`تنسيقية «البلاتفورم»`)."""
+    if len(s) > 1 and s[0] in _TRIM and s[-1] in _TRIM and _nested(s[1:-1], s[0]) and _nested(s[1:-1], s[-1]):
+        return s[1:-1]
+    if s and s[0] in _TRIM and _balance(s[1:], s[0]) >= 0 and (s[0] not in "\"'" or _balance(s[1:], s[0]) == 0):
+        return s[1:]
+    if s and s[-1] in _TRIM and _balance(s[:-1], s[-1]) <= 0 and (s[-1] not in "\"'" or _balance(s[:-1], s[-1]) == 0):
+        return s[:-1]
+    return s
 
 
 def clean(needle: str) -> str:
@@ -66,10 +89,7 @@ def clean(needle: str) -> str:
         s = s.strip()
         while s and s[-1] in _TRIM_END:
             s = s[:-1].rstrip()
-        if s and s[0] in _TRIM and not _paired(s, True):
-            s = s[1:]
-        if s and s[-1] in _TRIM and not _paired(s, False):
-            s = s[:-1]
+        s = _trim_marks(s)
     return s
 
 
