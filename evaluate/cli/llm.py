@@ -4,6 +4,7 @@ OpenAI-compatible chat-completions endpoint with a response cache."""
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 import click
 
@@ -55,7 +56,7 @@ def prompt(gold, split, train, lang, k, seed, out) -> None:  # noqa: ANN001
 
 
 @llm.command()
-@click.argument("prompts", type=click.Path(exists=True, dir_okay=False))
+@click.argument("prompts", type=click.Path(dir_okay=False))
 @click.option("--base-url", required=True, help="The endpoint's base URL, e.g. http://localhost:8080/v1.")
 @click.option("--model", required=True, help="The model name the endpoint serves.")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, help="Environment variable that holds the API key (none needed for a local server).")
@@ -74,20 +75,29 @@ def run(prompts, base_url, model, api_key_env, out, temperature, max_tokens, con
 
     from ittifaq.evaluate.llm.cache import ResponseCache, default_dir
     from ittifaq.evaluate.llm.client import ChatClient
-    from ittifaq.evaluate.llm.run import run_prompts
+    from ittifaq.evaluate.llm.run import EndpointFailed, run_prompts
 
+    try:
+        u = urlsplit(base_url)
+        u.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        u = urlsplit("")
+    if u.scheme not in ("http", "https") or not u.hostname:
+        raise InputError(f"--base-url {base_url!r} is not an http(s) URL with a host, e.g. http://localhost:8080/v1")
     raw_out = out[:-6] + ".raw.jsonl" if out.endswith(".jsonl") else out + ".raw.jsonl"
     check_outputs([out, raw_out], [prompts])
     from ittifaq.evaluate.llm.records import read_records
 
-    records = read_records(prompts, need=("id", "messages"), what="prompt record of `ittifaq llm prompt`")
-    if any(not isinstance(r["messages"], list) for r in records):
-        raise InputError(f"{prompts}: a prompt record's messages must be a list")
+    records = read_records(prompts, need=("id", "messages"), what="prompt record of `ittifaq llm prompt`",
+                           types={"messages": (list,)})
     client = ChatClient(base_url, model, api_key=os.environ.get(api_key_env) or None, timeout=timeout, retries=retries, backoff=backoff)
     params = {"temperature": temperature, "max_tokens": max_tokens}
-    with tqdm(total=len(records), desc="llm run", unit="doc", disable=None) as bar:
-        parsed, raw, stats = run_prompts(records, client, ResponseCache(cache_dir or default_dir()), params,
-                                         concurrency=concurrency, progress=lambda: bar.update(1))
+    try:
+        with tqdm(total=len(records), desc="llm run", unit="doc", disable=None, leave=False) as bar:
+            parsed, raw, stats = run_prompts(records, client, ResponseCache(cache_dir or default_dir()), params,
+                                             concurrency=concurrency, progress=lambda: bar.update(1))
+    except EndpointFailed as exc:
+        raise InputError(f"llm run: {exc}") from None
     write_outputs({out: b"".join(orjson.dumps(r) + b"\n" for r in parsed),
                    raw_out: b"".join(orjson.dumps(r) + b"\n" for r in raw)})
     s = stats.to_dict()
