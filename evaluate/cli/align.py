@@ -18,7 +18,13 @@ from ittifaq.evaluate.schema import SPLITS
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="The alignment record (default: OUT with .alignment.json).")
 def align(responses, gold, split, out, report_path) -> None:  # noqa: ANN001
-    """Anchor the answers of `ittifaq llm run` to character offsets; list and count what cannot be anchored."""
+    """Anchor the answers in RESPONSES (the output of `ittifaq llm run`) to character offsets.
+
+    Writes a prediction file that passes `ittifaq validate --predictions`, and the alignment record
+    (prompt tag, failed documents, how items were anchored, every item that could not be, with its
+    reason) for `ittifaq score --alignment`. The policy (tiers, which of several occurrences) is in
+    the README, "Alignment policy".
+    """
     import orjson
 
     from ittifaq.evaluate.io.documents import load_corpus, read_documents
