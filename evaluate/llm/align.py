@@ -5,7 +5,7 @@ Among several occurrences of a string the one consistent with the rest of the an
 the deterministic score of `occurrence.assign` (order of mention first, then consistency hints, then
 the earliest occurrence). Quotes are placed first, then actors (hint: inside the anchored quote whose
 content names the actor, outside every quote when no content does; near the quotes it is the
-speaker of), then agreements (hint: within `NEAR` characters of a mention of one of its parties). A
+speaker of), then agreements (hint: one per party with a mention within `NEAR` characters). A
 cue is the nearest occurrence outside its quote; a speaker the mention of its key inside the quote,
 else nearest its cue, else nearest the quote; a party the nearest mention of its key; an
 affiliation the closest pair of mentions. Coreference keys become entity ids; a relation that names
@@ -146,16 +146,16 @@ def _place_some(b: _Builder, strings: list[str | None], labels: list[str], hints
     return out
 
 
-def _quote_hint(s: str, quoted: list[tuple[str, Spot]], near: list[Spot], outside: bool = True) -> Any:
+def _quote_hint(s: str, quoted: list[tuple[str, Spot]], near: list[list[Spot]]) -> Any:
     """An item's hint: inside an anchored quote whose content names it (outside every quote when none
-    does; no such hint with `quoted` empty), and within `NEAR` characters of one of `near` (the quotes
-    it is the speaker of, an agreement's party mentions)."""
+    does; no such hint with `quoted` empty), and one for each group of `near` with a member within
+    `NEAR` characters (the quotes it is the speaker of; the mentions of each of an agreement's parties)."""
     n = normalize(clean(s))
     holders = [q for content, q in quoted if n and n in content]
 
     def hint(c: Spot) -> int:
-        placed = any(_inside(c, q) for q in holders) if holders else outside and not any(_inside(c, q) for _, q in quoted)
-        return int(placed) + int(any(_distance(c, x) <= NEAR for x in near))
+        placed = any(_inside(c, q) for q in holders) if holders else bool(quoted) and not any(_inside(c, q) for _, q in quoted)
+        return int(placed) + sum(any(_distance(c, x) <= NEAR for x in group) for group in near)
 
     return hint
 
@@ -182,7 +182,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
         ok = bool(s) and isinstance(label, str) and label in ACTOR_LABELS
         a_strings.append(s if ok else None)
         a_labels.append(label if ok else "")
-        a_hints.append(_quote_hint(s, quoted, spoken.get(key or s or "", [])) if ok else None)
+        a_hints.append(_quote_hint(s, quoted, [spoken.get(key or s or "", [])]) if ok else None)
     a_spots = _place_some(b, a_strings, a_labels, a_hints)
 
     mentions: dict[str, list[tuple[Spot, str, str]]] = {}  # key -> (offsets, span id, label) of each mention
@@ -226,7 +226,7 @@ def align_answer(doc_id: str, text: str, answer: dict[str, Any]) -> Aligned:
     g_parties = [g.get("parties") if isinstance(g.get("parties"), list) else [] for g in agreements]
     # No quote hint for agreements: an agreement word of a quote is often also outside it, and on the
     # validation split the hint moved more agreements off their annotated occurrence than onto it.
-    g_hints = [_quote_hint(s, [], [m[0] for p in ps for m in mentions.get(resolve(p) or "", ())]) if s else None
+    g_hints = [_quote_hint(s, [], [[m[0] for m in mentions.get(resolve(p) or "", ())] for p in dict.fromkeys(map(str, ps))]) if s else None
                for s, ps in zip(g_strings, g_parties, strict=True)]
     g_spots = _place_some(b, g_strings, ["AGREEMENT"] * len(agreements), g_hints)
     for item, s, parties, spot in zip(agreements, g_strings, g_parties, g_spots, strict=True):

@@ -9,7 +9,7 @@ a written word; an assignment picks one per item and is scored lexicographically
 2. **glued**: occurrences inside a written word used while one on word edges was possible;
 3. **hints missed**: each item may have a consistency hint (an actor inside the quote whose content
    names it, outside every quote when no content names it; a speaker near its quote; an agreement
-   near a mention of one of its parties): the assignment satisfying the most hints wins;
+   near a mention of each of its parties, one hint per party): the assignment satisfying the most wins;
 4. **earliest**: the smallest sum of start offsets (with no break and no hint, first-fit in order).
 
 The best assignment is found exactly by dynamic programming over the items (each step looks only at

@@ -97,6 +97,19 @@ def test_a_repeated_agreement_word_takes_the_occurrence_near_its_parties():
     assert _starts(b, "AGREEMENT") == [_nth(AGREED, "الاتفاق", 1)]
 
 
+def test_an_agreement_word_near_more_of_its_parties_wins():
+    # "Malta announced the agreement ... then Malta and Cyprus signed the agreement": both occurrences are near
+    # Malta, only the second near Cyprus too. Each party near is one hint.
+    text = "أعلنت مالطا الاتفاق أمس. " + FILLER * 2 + "ووقعت مالطا وقبرص الاتفاق."
+    actors = [{"text": "مالطا", "label": "GPE", "key": "mt"}, {"text": "مالطا", "label": "GPE", "key": "mt"},
+              {"text": "قبرص", "label": "GPE", "key": "cy"}]
+    agreement = {"text": "الاتفاق", "type": "economic", "status": "signed", "parties": ["mt", "cy"]}
+    a = align_answer("d", text, _answer(actors=actors, agreements=[agreement]))
+    assert _starts(a, "AGREEMENT") == [_nth(text, "الاتفاق", 2)]
+    b = align_answer("d", text, _answer(actors=actors, agreements=[{**agreement, "parties": ["mt"]}]))
+    assert _starts(b, "AGREEMENT") == [_nth(text, "الاتفاق", 1)]
+
+
 def test_assign_scores_order_then_glued_then_hints_then_earliest():
     near_20 = lambda s: int(s[0] == 20)  # noqa: E731
     # A hint moves an item past an occurrence only when the order allows it.
