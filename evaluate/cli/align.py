@@ -11,14 +11,20 @@ from ittifaq.evaluate.schema import SPLITS
 
 
 @click.command()
-@click.argument("responses", type=click.Path(exists=True, dir_okay=False))
+@click.argument("responses", type=click.Path(dir_okay=False))
 @click.option("--gold", "gold", multiple=True, type=click.Path(exists=True), help="The documents prompted for (default: the bundled split).")
 @click.option("--split", type=click.Choice(SPLITS), default="test", show_default=True, help="Bundled split when --gold is not given.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The prediction file (JSON Lines).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="The alignment record (default: OUT with .alignment.json).")
 def align(responses, gold, split, out, report_path) -> None:  # noqa: ANN001
-    """Anchor the answers of `ittifaq llm run` to character offsets; list and count what cannot be anchored."""
+    """Anchor the answers in RESPONSES (the output of `ittifaq llm run`) to character offsets.
+
+    Writes a prediction file that passes `ittifaq validate --predictions`, and the alignment record
+    (prompt tag, failed documents, how items were anchored, every item that could not be, with its
+    reason) for `ittifaq score --alignment`. The policy (tiers, which of several occurrences) is in
+    the README, "Alignment policy".
+    """
     import orjson
 
     from ittifaq.evaluate.io.documents import load_corpus, read_documents
@@ -29,8 +35,9 @@ def align(responses, gold, split, out, report_path) -> None:  # noqa: ANN001
     report_path = report_path or (out[:-6] if out.endswith(".jsonl") else out) + ".alignment.json"
     check_outputs([out, report_path], [responses, *gold])
     docs = read_documents(list(gold)) if gold else load_corpus(split)
-    records = read_records(responses, need=("id", "answer"), what="response record of `ittifaq llm run`")
-    preds, record = align_run(records, docs)
+    records = read_records(responses, need=("id", "answer"), what="response record of `ittifaq llm run`",
+                           types={"answer": (dict, type(None))})
+    preds, record = align_run(records, docs, where=responses)
     lines = []
     for d in preds:
         rec = {"id": d.id, "text": d.text, "spans": [s.to_dict() for s in d.spans], "relations": [r.to_dict() for r in d.relations]}

@@ -3,14 +3,16 @@
 The tiers, tried in order until one finds an occurrence (README, "Alignment policy"):
 
 1. ``exact``: the string as given (after trimming white space, quotation marks and a final
-   full stop or comma, which spans never include, guidelines §1.6 and §4.2);
+   full stop or comma, which spans never include, guidelines §1.6 and §4.2; a mark paired
+   inside the string stays: ``تنسيقية «البلاتفورم»``);
 2. ``normalized``: under the scorer's Arabic normalization (`text.arabic_norm`: diacritics,
    tatweel, alef, ya and ta-marbuta variants) with runs of white space as one space;
 3. ``proclitic``: the string without leading proclitics (و ف ب ل ك, up to two), which spans
    leave outside (guidelines §1.1); and an article after ل as the text writes it
    (``المملكة`` found as the ``لمملكة`` of ``للمملكة``). A proclitic before the article
    (``بالصين``) is cut before any tier, as `text.tokenize.proclitic_length` cuts it (not from a
-   quote, whose content may begin with such a word);
+   quote, whose content may begin with such a word), unless the whole string stands alone on the text and
+   its rest never stands alone there (``بالما``, a name, stays whole);
 4. ``ends`` (quotes only): the first and the last few words, each found verbatim (normalized),
    the end within half to twice the answer's length of the start; also a quote shortened
    with an ellipsis (its first and last part). A paraphrase whose ends are not the text's
@@ -42,11 +44,52 @@ _ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…)\s*")
 END_WORDS = 4
 
 
+_CLOSER = {"«": "»", "“": "”", "‘": "’"}
+_OPENER = {v: k for k, v in _CLOSER.items()}
+
+
+def _balance(s: str, mark: str) -> int:
+    """Opening minus closing marks of `mark`'s pair in `s` (a symmetric mark: its count modulo 2)."""
+    opener = _OPENER.get(mark, mark)
+    closer = _CLOSER.get(opener)
+    return s.count(opener) - s.count(closer) if closer else s.count(mark) % 2
+
+
+def _nested(s: str, mark: str) -> bool:
+    """Whether every mark of `mark`'s pair in `s` closes one opened before it (so `«A» و«B»` is not one quote)."""
+    opener = _OPENER.get(mark, mark)
+    closer = _CLOSER.get(opener)
+    if not closer:
+        return s.count(mark) % 2 == 0
+    depth = 0
+    for c in s:
+        depth += (c == opener) - (c == closer)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _trim_marks(s: str) -> str:
+    """Quotation marks off the ends, except one whose pair is inside the string (`تنسيقية «البلاتفورم»`)."""
+    if len(s) > 1 and s[0] in _TRIM and s[-1] in _TRIM and _nested(s[1:-1], s[0]) and _nested(s[1:-1], s[-1]):
+        return s[1:-1]
+    if s and s[0] in _TRIM and _balance(s[1:], s[0]) >= 0 and (s[0] not in "\"'" or _balance(s[1:], s[0]) == 0):
+        return s[1:]
+    if s and s[-1] in _TRIM and _balance(s[:-1], s[-1]) <= 0 and (s[-1] not in "\"'" or _balance(s[:-1], s[-1]) == 0):
+        return s[:-1]
+    return s
+
+
 def clean(needle: str) -> str:
-    """The answer string without what a span never holds at its edges."""
-    s = needle.strip(_TRIM)
-    while s and s[-1] in _TRIM_END:
-        s = s[:-1].rstrip(_TRIM)
+    """The answer string without what a span never holds at its edges: white space, a final full stop
+    or comma, and quotation marks, except a mark whose pair is inside the string (a quoted name)."""
+    s, before = needle.strip(), None
+    while s != before:
+        before = s
+        s = s.strip()
+        while s and s[-1] in _TRIM_END:
+            s = s[:-1].rstrip()
+        s = _trim_marks(s)
     return s
 
 
@@ -129,6 +172,10 @@ class Index:
             return [(s, e) for s, e in self.find("ل" + needle[2:]) if s > 0 and self.text[s - 1] == "ل"]
         return []
 
+    def alone(self, needle: str) -> bool:
+        """Whether `needle` occurs as a whole word of its own (no proclitic before it)."""
+        return any(s == 0 or not _WORD_CHAR.match(self.text, s - 1) for s, _ in self.find(needle))
+
     def inside_word(self, needle: str) -> list[tuple[int, int]]:
         return self.exact(needle, edges=False) or self.normalized(needle, edges=False)
 
@@ -156,6 +203,10 @@ def candidates(index: Index, needle: str, quote: bool = False) -> tuple[str, lis
     if not needle:
         return "", []
     cut = 0 if quote else proclitic_length(needle.split()[0])
+    if cut and index.alone(needle) and not index.alone(needle[cut:]):
+        # The whole string stands alone on the text and its rest never does: the letters belong
+        # to the name (`بالما`, `كالابار`, `فالنتينا`), not a proclitic.
+        cut = 0
     if cut:
         # A proclitic before the article (بالصين، وللسلام) is cut as the tokenizer cuts it.
         tier, found = candidates(index, needle[cut:], quote)

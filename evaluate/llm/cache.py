@@ -1,8 +1,11 @@
 """An on-disk cache of chat-completion responses, so a run resumes after a crash and a rerun is free.
 
-A response is stored under the SHA-256 of the model name, the prompt's hash and the request
-parameters (never the API key or the URL, so a run moved from one server of a model to another
-is still found); one JSON file per response, written atomically as soon as it arrives.
+A response is stored under the SHA-256 of the endpoint (`endpoint`: the base URL without user,
+password, query or a trailing `/chat/completions`), the model name, the prompt's hash and the request
+parameters; never the API key. The endpoint is part of the key because a model name does not name
+weights across servers (llama.cpp's server answers to any name, two Ollama hosts may hold two
+quantizations under one tag): a response is reused only from the server that gave it. One JSON file
+per response, written atomically as soon as it arrives.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ittifaq.evaluate.io.atomic import write_bytes_atomic
 
@@ -25,9 +29,20 @@ def prompt_hash(messages: list[dict[str, Any]]) -> str:
     return hashlib.sha256(_canonical(messages)).hexdigest()
 
 
-def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
-    """The key of one request: model, prompt hash and parameters."""
-    return hashlib.sha256(_canonical({"model": model, "prompt": prompt_hash(messages), "params": params})).hexdigest()
+def endpoint(base_url: str) -> str:
+    """The server a base URL names, as the cache keys it: scheme, host and port lower-cased, path without
+    a trailing `/` or `/chat/completions`; user, password, query and fragment left out."""
+    u = urlsplit(base_url.strip())
+    host = (u.hostname or "").lower() + (f":{u.port}" if u.port else "")
+    path = u.path.rstrip("/")
+    path = path[: -len("/chat/completions")] if path.endswith("/chat/completions") else path
+    return f"{u.scheme.lower()}://{host}{path.rstrip('/')}"
+
+
+def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any], base_url: str) -> str:
+    """The key of one request: endpoint, model, prompt hash and parameters."""
+    return hashlib.sha256(_canonical({"endpoint": endpoint(base_url), "model": model, "prompt": prompt_hash(messages),
+                                      "params": params})).hexdigest()
 
 
 def default_dir() -> Path:

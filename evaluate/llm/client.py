@@ -3,7 +3,9 @@
 Standard library only (`urllib`; no HTTP dependency for a few hundred POSTs): a time-out on every
 wait for the server (connecting, each read), and retries with exponential backoff on 429, 5xx,
 time-outs and refused connections (a server's `Retry-After` is honoured up to `MAX_WAIT` seconds).
-Other 4xx answers are not retried: the request is wrong.
+Other 4xx answers are not retried: the request is wrong. A failure that no other request can escape
+(the server cannot be reached, or answers 401, 403 or 404: a wrong key or URL) is marked `endpoint`,
+so that a run stops instead of failing every document in turn.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ MAX_WAIT = 60.0
 class RequestFailed(Exception):
     """A request that did not get a usable response after its retries."""
 
-    def __init__(self, message: str, attempts: int = 1) -> None:
+    def __init__(self, message: str, attempts: int = 1, endpoint: bool = False) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.endpoint = endpoint
 
 
 @dataclass
@@ -61,7 +64,7 @@ class ChatClient:
     def complete(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """The response body and the number of attempts it took; RequestFailed after the last retry."""
         body = json.dumps({"model": self.model, "messages": messages, **params}).encode("utf-8")
-        last = ""
+        last, unreachable = "", False
         for attempt in range(self.retries + 1):
             wait = self.backoff * 2**attempt
             try:
@@ -71,17 +74,18 @@ class ChatClient:
                 raise
             except urllib.error.HTTPError as exc:
                 if exc.code != 429 and exc.code < 500:
-                    raise RequestFailed(f"HTTP {exc.code}: {exc.read()[:200]!r}", attempt + 1) from None
-                last = f"HTTP {exc.code}"
+                    raise RequestFailed(f"HTTP {exc.code}: {exc.read()[:200]!r}", attempt + 1, exc.code in (401, 403, 404)) from None
+                last, unreachable = f"HTTP {exc.code}", False
                 after = exc.headers.get("Retry-After") if exc.headers else None
                 if after and after.replace(".", "", 1).isdigit():
                     wait = min(float(after), MAX_WAIT)
             except TimeoutError as exc:
-                last = f"timed out after {self.timeout:g} s ({exc})"
+                last, unreachable = f"timed out after {self.timeout:g} s ({exc})", False
             except urllib.error.URLError as exc:
-                last = f"connection failed: {exc.reason}"
+                timed_out = isinstance(exc.reason, TimeoutError)
+                last, unreachable = f"connection failed: {exc.reason}", not timed_out
             except (ConnectionError, http.client.HTTPException) as exc:
-                last = f"connection failed: {exc!r}"
+                last, unreachable = f"connection failed: {exc!r}", isinstance(exc, ConnectionRefusedError)
             if attempt < self.retries:
                 time.sleep(wait)
-        raise RequestFailed(f"{last} (after {self.retries + 1} attempts)", self.retries + 1)
+        raise RequestFailed(f"{last} (after {self.retries + 1} attempts)", self.retries + 1, unreachable)

@@ -11,15 +11,15 @@ from ittifaq.evaluate.llm.align import ALIGN_VERSION, align_answer, empty
 from ittifaq.evaluate.schema import RELATION_LABELS, SPAN_LABELS, Document
 
 
-def _prompt_tag(responses: list[dict[str, Any]]) -> str:
-    tags = {(r.get("prompt") or {}).get("tag") for r in responses}
-    tags.discard(None)
+def _prompt_tag(responses: list[dict[str, Any]], where: str) -> str:
+    tags = {r["prompt"].get("tag") for r in responses if isinstance(r.get("prompt"), dict)}
+    tags = {t for t in tags if isinstance(t, str)}
     if len(tags) > 1:
-        raise InputError(f"the responses come from different prompts ({', '.join(sorted(tags))}); align one run at a time")
+        raise InputError(f"{where}: the responses come from different prompts ({', '.join(sorted(tags))}); align one run at a time")
     return tags.pop() if tags else "none"
 
 
-def align_run(responses: list[dict[str, Any]], gold: list[Document]) -> tuple[list[Document], dict[str, Any]]:
+def align_run(responses: list[dict[str, Any]], gold: list[Document], where: str = "the responses") -> tuple[list[Document], dict[str, Any]]:
     """Predictions in gold order (an empty one for a failed or missing document) and the alignment record."""
     by_id: dict[str, dict[str, Any]] = {}
     for r in responses:
@@ -28,7 +28,8 @@ def align_run(responses: list[dict[str, Any]], gold: list[Document]) -> tuple[li
         by_id[r["id"]] = r
     unknown = sorted(set(by_id) - {d.id for d in gold})
     if unknown:
-        raise InputError(f"{len(unknown)} response(s) name documents not in gold: {', '.join(unknown[:5])}")
+        raise InputError(f"{where}: {len(unknown)} response(s) name documents not in gold: {', '.join(unknown[:5])}"
+                         " (align against the documents that were prompted for, --gold or --split)")
     preds, items, failed = [], [], []
     tiers: Counter[str] = Counter()
     for d in gold:
@@ -48,7 +49,7 @@ def align_run(responses: list[dict[str, Any]], gold: list[Document]) -> tuple[li
     relations = Counter(u["label"] for u in items if u["label"] in RELATION_LABELS)
     record = {
         "align_version": ALIGN_VERSION,
-        "prompt": _prompt_tag(responses),
+        "prompt": _prompt_tag(responses, where),
         "models": sorted({str(r.get("model")) for r in responses if r.get("model")}),
         "documents": len(gold),
         "failed_documents": failed,

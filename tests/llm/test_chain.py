@@ -56,7 +56,7 @@ def test_prompt_run_align_score(server, tmp_path):
                 "--n-boot", "0", "--format", "json")
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
-    assert rep["signature"].endswith("|prompt:v1-en-k1-s7|align:v1")
+    assert rep["signature"].endswith("|prompt:v1-en-k1-s7|align:v2")
     assert rep["unanchored"]["total"] == record["unanchored"]["total"] and rep["unanchored"]["failed_documents"] == 1
     anchored, e2e = rep["spans"]["strict"]["micro"], rep["end_to_end"]["spans"]["strict"]["micro"]
     assert e2e["unanchored"] == sum(record["unanchored"]["spans"].values()) and e2e["r"] == anchored["r"]

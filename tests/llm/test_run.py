@@ -75,3 +75,22 @@ def test_a_timeout_is_retried_then_recorded(server, tmp_path):
     server.script = {"default": [("reply", GOOD, "stop")]}
     parsed, _, _ = run_prompts(_prompts("slow"), _client(server, timeout=2.0), ResponseCache(tmp_path), {})
     assert parsed[0]["answer"] == ANSWER
+
+
+def test_the_cache_key_names_the_endpoint(server, tmp_path):
+    from ittifaq.evaluate.llm.cache import cache_key, endpoint
+
+    messages = [{"role": "user", "content": "x"}]
+    assert endpoint("HTTP://LocalHost:8080/v1/") == endpoint("http://localhost:8080/v1/chat/completions") == "http://localhost:8080/v1"
+    assert endpoint("https://user:secret@api.example.org/v1?x=1") == "https://api.example.org/v1"
+    same = {cache_key("m", messages, {}, u) for u in ("http://localhost:8080/v1", "http://localhost:8080/v1/")}
+    assert len(same) == 1 and cache_key("m", messages, {}, "http://localhost:8081/v1") not in same
+
+    server.script = {"default": [("reply", GOOD, "stop")]}
+    cache = ResponseCache(tmp_path)
+    run_prompts(_prompts("a"), _client(server), cache, {})
+    _, raw, stats = run_prompts(_prompts("a"), ChatClient(server.url + "/", "tiny-model"), cache, {})
+    assert stats.cached == 1 and len(server.requests) == 1 and raw[0]["request"]["endpoint"] == server.url
+    # The same model name on another server (here: another path of the same host) is asked again.
+    _, _, stats = run_prompts(_prompts("a"), ChatClient(server.url.replace("/v1", "/other/v1"), "tiny-model"), cache, {})
+    assert stats.cached == 0 and len(server.requests) == 2 and server.requests[-1]["path"] == "/other/v1/chat/completions"
