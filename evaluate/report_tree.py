@@ -42,6 +42,9 @@ def quote_figure(name: str, analyst: bool = False) -> tuple[str, ...]:
     return ("quotes", "analyst", name) if analyst else ("quotes", name)
 
 
+#: The report's headline: the figures a reader quotes first (copied into `headline` with their scheme).
+HEADLINE: dict[str, tuple[str, ...]] = {"spans": span_figure("strict", "micro"), "relations": relation_figure("strict", "micro")}
+
 #: Quote figures that are another section's figure.
 QUOTE_ALIASES: dict[str, tuple[str, ...]] = {
     "content_strict": span_figure("strict", "per_label", "QUOTE"),

@@ -21,11 +21,11 @@ import numpy as np
 from ittifaq.evaluate.columns import Batch, from_documents, slice_docs
 from ittifaq.evaluate.gc_pause import gc_paused
 from ittifaq.evaluate.io.errors import InputError
-from ittifaq.evaluate.report_tree import REL_MODES, SCHEMES
+from ittifaq.evaluate.report_tree import HEADLINE, REL_MODES, SCHEMES
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
 from ittifaq.evaluate.scoring.align import align, snapped
 from ittifaq.evaluate.scoring.counts import DocCounts, compute_counts, concat_counts
-from ittifaq.evaluate.scoring.report import HEADLINE, UNKNOWN_LABEL, ScoreReport, build_sections
+from ittifaq.evaluate.scoring.report import UNKNOWN_LABEL, ScoreReport, build_sections
 from ittifaq.evaluate.scoring.signature import (
     CONTENT_PREFIX,
     Signature,
@@ -196,7 +196,8 @@ def report(
     if n_unknown:
         warnings.append(f"{n_unknown} predicted span(s) with labels outside the schema counted as spurious")
 
-    hs, hr = spans[HEADLINE["spans"][0]][HEADLINE["spans"][1]], relations[HEADLINE["relations"][0]][HEADLINE["relations"][1]]
+    (_, s_scheme, s_avg), (_, r_mode, r_avg) = HEADLINE["spans"], HEADLINE["relations"]
+    hs, hr = spans[s_scheme][s_avg], relations[r_mode][r_avg]
     for what, fig in (("span", hs), ("relation", hr)):
         if "no_gold" in fig.flags:
             warnings.append(f"the gold holds no {what}: every {what} figure's recall is undefined (flag no_gold)")
@@ -204,8 +205,8 @@ def report(
             zero = "" if "no_gold" in fig.flags else " and recall 0"
             warnings.append(f"the predictions hold no {what}: every {what} figure's precision is undefined{zero} (flag no_pred)")
     headline = {
-        "spans": {"scheme": "strict", "average": "micro", "f1": hs.f1, "ci": (hs.ci or {}).get("f1"), "flags": hs.flags},
-        "relations": {"mode": "strict", "average": "micro", "f1": hr.f1, "ci": (hr.ci or {}).get("f1"), "flags": hr.flags},
+        "spans": {"scheme": s_scheme, "average": s_avg, "f1": hs.f1, "ci": (hs.ci or {}).get("f1"), "flags": hs.flags},
+        "relations": {"mode": r_mode, "average": r_avg, "f1": hr.f1, "ci": (hr.ci or {}).get("f1"), "flags": hr.flags},
     }
     return ScoreReport(
         signature=signature,

@@ -27,7 +27,6 @@ from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS
 from ittifaq.evaluate.scoring import bootstrap, metrics
 from ittifaq.evaluate.scoring.counts import DocCounts
 
-HEADLINE = {"spans": ("strict", "micro"), "relations": ("strict", "micro")}
 UNKNOWN_LABEL = "<unknown>"
 
 
