@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "formats": {"schema", "io", "text"},
     "render": {"schema", "io", "formats"},
     "authoring": {"schema", "io", "text", "scoring", "render"},
+    "archive": {"schema", "io", "text"},
     "__init__": {"io", "scoring"},
 }
 MAX_LINES = 430
