@@ -7,6 +7,7 @@ shards are listed in the manifest (`evaluate.archive.manifest`), and a rerun ski
 
 from __future__ import annotations
 
+import glob
 import multiprocessing
 import sys
 import time
@@ -55,14 +56,26 @@ class RunResult:
     seconds: float
 
 
+def _static_prefix(pattern: str) -> Path:
+    """The folder a pattern searches: a folder as given, else the part of a glob before its first wildcard."""
+    parts = Path(pattern).parts
+    cut = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    folder = Path(*parts[:cut]) if cut else Path(".")
+    return (folder if cut < len(parts) or folder.is_dir() else folder.parent).resolve()
+
+
 def plan(patterns: Iterable[str], outdir: str | Path, model_dir: str | Path, fmt: str,
          max_chars: int = MAX_CHARS) -> Plan:
     """The shards still to annotate; those the manifest lists as finished (same input, same settings) are not."""
+    patterns = list(patterns)
     shards = expand_inputs(patterns)
     out = Path(outdir)
+    here = out.resolve()
+    for folder in map(_static_prefix, patterns):
+        if here == folder or folder in here.parents or any(here in s.parents for s in shards):
+            raise InputError(f"{out}: is inside the inputs ({folder}), so a later run would read its outputs "
+                             f"as input; give an output folder outside the inputs")
     root = common_root(shards)
-    if root == out.resolve() or out.resolve() in root.parents or any(out.resolve() in s.parents for s in shards):
-        raise InputError(f"{out}: holds input shards; give an output folder outside the inputs")
     names: dict[str, Path] = {}
     for s in shards:
         name = output_name(s, root, fmt)
