@@ -1,6 +1,6 @@
 """`ittifaq annotate --engine ray`: the same archive run on a Ray cluster (or a local Ray instance) with Ray Data.
 
-The shards are read on the cluster (`flat_map` over the list of shards, with the same screening as the local
+The shards are read on the cluster (`map_batches` over the list of shards, with the same screening as the local
 engine), annotated by a pool of actors that each load the model once (`map_batches` with a callable class),
 and streamed back in input order to the driver, which writes each output shard atomically and lists it in the
 manifest, exactly as the local engine does; so both engines write the same files. The cluster's workers must
@@ -29,16 +29,16 @@ from ittifaq.evaluate.archive.shards import MAX_CHARS, InputDoc, Reject, iter_ba
 from ittifaq.evaluate.io.errors import InputError
 
 
-def _read_shard(row: dict[str, Any], batch_size: int, max_chars: int) -> Iterator[dict[str, Any]]:
-    """Rows of one shard for Ray Data: kind `doc` (an InputDoc as JSON) or `reject` (a Reject as JSON)."""
-    index = int(row["index"])
-    for docs, rejects in iter_batches(row["shard"], batch_size, max_chars):
-        # Rejects first within a batch, as the local engine writes them: the order inside rejects is kept.
-        for r in rejects:
-            yield {"index": index, "kind": "reject", "payload": orjson.dumps(r.to_dict()).decode()}
-        for d in docs:
-            body = {"id": d.id, "text": d.text, "title": d.title, "date": d.date}
-            yield {"index": index, "kind": "doc", "payload": orjson.dumps(body).decode()}
+def _read_shards(batch: dict[str, Any], batch_size: int, max_chars: int) -> Iterator[dict[str, list[Any]]]:
+    """Ray Data batches of the shards named in `batch`, one per batch of documents (so the annotators start
+    on a shard before it is all read): rows of kind `doc` (an InputDoc as JSON) or `reject` (a Reject as JSON)."""
+    for index, shard in zip(batch["index"], batch["shard"], strict=True):
+        for docs, rejects in iter_batches(str(shard), batch_size, max_chars):
+            # rejects before the batch's documents: the rejects file keeps the local engine's order
+            payloads = [orjson.dumps(r.to_dict()).decode() for r in rejects]
+            payloads += [orjson.dumps({"id": d.id, "text": d.text, "title": d.title, "date": d.date}).decode() for d in docs]
+            yield {"index": [int(index)] * len(payloads), "kind": ["reject"] * len(rejects) + ["doc"] * len(docs),
+                   "payload": payloads}
 
 
 class Annotator:
@@ -90,7 +90,8 @@ def run_ray(p: Plan, model_dir: str | Path, fmt: str, workers: int = 1, address:
     try:
         items = [{"index": i, "shard": str(job.shard)} for i, job in enumerate(p.todo)]
         ds = ray.data.from_items(items, override_num_blocks=len(items))
-        ds = ds.flat_map(_read_shard, fn_kwargs={"batch_size": batch_size, "max_chars": max_chars}, num_cpus=0.5)
+        ds = ds.map_batches(_read_shards, batch_size=1, fn_kwargs={"batch_size": batch_size, "max_chars": max_chars},
+                            num_cpus=0.5)
         ds = ds.map_batches(Annotator, fn_constructor_kwargs={"model_dir": str(Path(model_dir).resolve())},
                             batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
         groups = itertools.groupby(ds.iter_rows(), key=lambda row: int(row["index"]))
