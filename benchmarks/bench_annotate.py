@@ -3,6 +3,7 @@ workers, local engine and Ray (a local instance), on a synthetic archive cut fro
 of the parent and of each worker; growth from 2,000 to 20,000 documents; whether every run wrote the same files.
 
     python benchmarks/bench_annotate.py --model models/crf [--docs 20000] [--small 2000] [--engines local,ray]
+    python benchmarks/bench_annotate.py --model models/crf --runs local:1:2000,local:2:20000
 
 Each run is a fresh `ittifaq annotate` process into a new folder (the model is loaded in each worker, and
 Ray is started by the run, both inside the time measured). Peak memory is each process's VmHWM, read from
@@ -43,6 +44,20 @@ def write_archive(folder: Path, n_docs: int, texts: list[str]) -> dict[str, floa
                 chars += len(text)
                 fh.write(orjson.dumps({"id": f"d{k:08d}", "text": text, "date": "2020-01-01"}) + b"\n")
     return {"documents": n_docs, "mean_chars": round(chars / n_docs, 1), "shards": -(-n_docs // SHARD_DOCS)}
+
+
+def article_rate(model: str, n: int) -> dict[str, float]:
+    """Documents per second of the model in one process on `n` whole corpus articles (for the projection)."""
+    from ittifaq.baselines.interface import load_model
+    from ittifaq.evaluate.schema import Document
+
+    m = load_model(model)
+    docs = [Document(id=d.id, text=d.text) for d in ittifaq.load()[:n]]
+    t0 = time.perf_counter()
+    m.predict(docs)
+    seconds = time.perf_counter() - t0
+    return {"articles": n, "mean_chars": round(sum(len(d.text or "") for d in docs) / n, 1),
+            "seconds": round(seconds, 1), "docs_per_s": round(n / seconds, 1)}
 
 
 def _tree(pid: int) -> list[int]:
@@ -107,15 +122,21 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=2000, help="The smaller archive, for growth (0: skip).")
     ap.add_argument("--engines", default="local,ray")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--runs", default=None,
+                    help="Exactly these runs, ENGINE:WORKERS:DOCS comma-separated (e.g. local:1:2000,local:2:20000).")
+    ap.add_argument("--articles", type=int, default=0, help="Also time N whole corpus articles in one process.")
     ap.add_argument("--json", default=None, help="Also write the results here.")
     args = ap.parse_args()
     texts = paragraphs()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-annotate-") as tmp:
         root = Path(tmp)
-        sizes = {n: write_archive(root / f"in-{n}", n, texts) for n in (args.small, args.docs) if n}
-        plan = [(n, e, int(w)) for e in args.engines.split(",") for w in args.workers.split(",") for n in sizes
-                if n == args.docs or (e == "local")]
+        if args.runs:
+            plan = [(int(n), e, int(w)) for e, w, n in (r.split(":") for r in args.runs.split(","))]
+        else:
+            plan = [(n, e, int(w)) for e in args.engines.split(",") for w in args.workers.split(",")
+                    for n in (args.small, args.docs) if n and (n == args.docs or e == "local")]
+        sizes = {n: write_archive(root / f"in-{n}", n, texts) for n in sorted({n for n, _, _ in plan})}
         for n, engine, workers in plan:
             res = run(args.model, root / f"in-{n}", root / f"out-{n}-{engine}-{workers}", engine, workers)
             res.update(sizes[n])
@@ -124,6 +145,8 @@ def main() -> None:
             print(json.dumps(res), file=sys.stderr, flush=True)
     same = {n: len({r["outputs_sha256"] for r in rows if r["documents"] == n}) == 1 for n in sizes}
     result = {"model": args.model, "cpus": os.cpu_count(), "runs": rows, "identical_outputs": same}
+    if args.articles:
+        result["whole_articles"] = article_rate(args.model, args.articles)
     print(json.dumps(result, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
