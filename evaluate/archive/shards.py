@@ -167,7 +167,8 @@ def _parquet_rows(path: Path, batch_size: int) -> Iterator[tuple[int, dict[str, 
 def iter_batches(path: str | os.PathLike[str], batch_size: int = 64,
                  max_chars: int = MAX_CHARS) -> Iterator[tuple[list[InputDoc], list[Reject]]]:
     """The shard's records, `batch_size` documents at a time with the rejects met on the way (line numbers
-    for JSONL, row numbers from 1 for Parquet). Memory holds one batch, whatever the shard's size."""
+    for JSONL, row numbers from 1 for Parquet). Memory holds one batch (and the shard's ids, to
+    catch repeats), whatever the shard's size."""
     p = Path(path)
     rows = _parquet_rows(p, batch_size) if p.name.endswith(".parquet") else _jsonl_rows(p)
     seen: set[str] = set()

@@ -3,6 +3,7 @@ redoes no finished shard, a finished run that is a no-op, rejects on the side.""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -137,3 +138,17 @@ def test_archive_refuses_an_output_folder_inside_the_inputs_and_a_foreign_folder
     res = CliRunner().invoke(cli, ["annotate", "--model", str(model), "--in", str(tmp_path / "in"),
                                    "--out", str(tmp_path / "busy")])
     assert res.exit_code != 0 and "holds no manifest.json" in str(res.exception)
+
+
+def test_the_event_tables_come_out_of_an_annotated_archive(tmp_path, model, paragraphs):
+    write_archive(tmp_path / "in", 2, 40, paragraphs)
+    _annotate("--model", str(model), "--in", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--format", "parquet")
+    res = CliRunner().invoke(cli, ["events", str(tmp_path / "out"), str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.output
+    spans = [s for name in ("shard-000.parquet", "shard-001.parquet")
+             for r in read_output(tmp_path / "out" / name) for s in r["spans"]]
+    counts = {label: sum(s["label"] == label for s in spans) for label in ("AGREEMENT", "QUOTE")}
+    assert counts["AGREEMENT"] > 0
+    for table, label in (("agreements", "AGREEMENT"), ("quotes", "QUOTE")):
+        with open(tmp_path / "ev" / f"{table}.csv", encoding="utf-8", newline="") as fh:
+            assert len(list(csv.DictReader(fh))) == counts[label]
