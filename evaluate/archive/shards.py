@@ -1,7 +1,8 @@
 """Reading archive shards (JSONL, JSONL.gz, Parquet) a batch at a time, screening each record.
 
 A record that cannot be annotated is a `Reject` with its reason, never dropped silently: no text, invalid
-UTF-8, a text over the size limit, a bad or repeated id, a line that is not a JSON object.
+UTF-8, a text over the size limit, a bad or repeated id, a line that is not a JSON object; and the unreadable
+rest of a damaged shard (a truncated .gz) is one reject, so one bad file does not stop a whole archive.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import glob
 import gzip
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,45 +125,51 @@ def _id_of(line: bytes) -> str | None:
     return doc_id if isinstance(doc_id, str) and _DOC_ID.match(doc_id) else None
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reject | None]]:
     opener = gzip.open if path.name.endswith(".gz") else open
     shard = str(path)
-    with opener(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            stripped = raw.strip()
-            if not stripped:
-                continue
-            try:
-                stripped.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield lineno, Reject(shard, lineno, _id_of(stripped), "invalid UTF-8", f"{exc.reason} at byte {exc.start}")
-                continue
-            try:
-                record = orjson.loads(stripped)
-            except orjson.JSONDecodeError as exc:
-                reason = "invalid UTF-8" if "surrogate" in str(exc) else "not JSON"
-                yield lineno, Reject(shard, lineno, None, reason, str(exc))
-                continue
-            if not isinstance(record, dict):
-                yield lineno, Reject(shard, lineno, None, "not JSON", f"a record must be an object, found {type(record).__name__}")
-                continue
-            yield lineno, record
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                yield lineno, _parse_line(raw, shard, lineno)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        # a truncated or damaged .gz: what was read stands, the rest is one reject
+        yield lineno + 1, Reject(shard, lineno + 1, None, "damaged shard", f"unreadable from here on ({exc})")
+
+
+def _parse_line(raw: bytes, shard: str, lineno: int) -> dict[str, Any] | Reject | None:
+    stripped = raw.strip()
+    if not stripped:
+        return None
+    try:
+        stripped.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Reject(shard, lineno, _id_of(stripped), "invalid UTF-8", f"{exc.reason} at byte {exc.start}")
+    try:
+        record = orjson.loads(stripped)
+    except orjson.JSONDecodeError as exc:
+        reason = "invalid UTF-8" if "surrogate" in str(exc) else "not JSON"
+        return Reject(shard, lineno, None, reason, str(exc))
+    if not isinstance(record, dict):
+        return Reject(shard, lineno, None, "not JSON", f"a record must be an object, found {type(record).__name__}")
+    return record
 
 
 def _parquet_rows(path: Path, batch_size: int) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
     import pyarrow.parquet as pq
 
+    row = 0
     try:
         pf = pq.ParquetFile(path)
+        columns = [c for c in INPUT_FIELDS if c in pf.schema_arrow.names]
+        for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+            # binary columns stay bytes so that `screen` can name invalid UTF-8
+            for record in batch.to_pylist():
+                row += 1
+                yield row, record
     except Exception as exc:  # pyarrow raises its own error types for a damaged file
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    columns = [c for c in INPUT_FIELDS if c in pf.schema_arrow.names]
-    row = 0
-    for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
-        # binary columns stay bytes so that `screen` can name invalid UTF-8
-        for record in batch.to_pylist():
-            row += 1
-            yield row, record
+        yield row + 1, Reject(str(path), row + 1, None, "damaged shard", f"unreadable from here on ({exc})")
 
 
 def iter_batches(path: str | os.PathLike[str], batch_size: int = 64,
@@ -175,6 +183,8 @@ def iter_batches(path: str | os.PathLike[str], batch_size: int = 64,
     docs: list[InputDoc] = []
     rejects: list[Reject] = []
     for line, item in rows:
+        if item is None:
+            continue
         got = item if isinstance(item, Reject) else screen(item, str(p), line, max_chars, seen)
         (rejects if isinstance(got, Reject) else docs).append(got)  # type: ignore[arg-type]
         if len(docs) >= batch_size:

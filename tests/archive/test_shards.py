@@ -89,3 +89,14 @@ def test_a_shard_appears_whole_or_not_at_all(tmp_path, fmt):
     with ShardWriter(target, fmt) as w:
         w.write(rec)
     assert read_output(target) == [rec]
+
+
+def test_a_truncated_gzip_shard_keeps_what_was_read_and_rejects_the_rest(tmp_path):
+    body = b"".join(_line({"id": f"d{i}", "text": f"{ARABIC} {i}"}) for i in range(2000))
+    whole = gzip.compress(body)
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    batches = list(iter_batches(tmp_path / "cut.jsonl.gz", batch_size=500))
+    docs = [d.id for b, _ in batches for d in b]
+    rejects = [r for _, rs in batches for r in rs]
+    assert 0 < len(docs) < 2000 and docs == [f"d{i}" for i in range(len(docs))]
+    assert [r.reason for r in rejects] == ["damaged shard"] and rejects[0].line == len(docs) + 1
