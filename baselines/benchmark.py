@@ -24,20 +24,18 @@ from ittifaq.baselines.interface import SYSTEMS, prediction_record, system_class
 from ittifaq.evaluate.io.atomic import write_jsonl_atomic, write_text_atomic
 from ittifaq.evaluate.io.documents import REPO_ROOT, corpus_files, read_documents
 from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.report_tree import quote_figure, relation_figure, span_figure
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
 from ittifaq.evaluate.scoring.signature import gold_hash
 
 #: (row name, path into a report dict) of the leaderboard, in order.
-LEADERBOARD: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-    (f"{layer} {scheme} F1", ("spans", scheme, "per_layer", layer))
-    for layer in LAYERS
-    for scheme in ("strict", "partial")
-) + (
-    ("all spans strict micro F1", ("spans", "strict", "micro")),
-    ("relations strict F1", ("relations", "strict", "micro")),
-    ("relations entity F1", ("relations", "entity", "micro")),
-    ("quote speaker (entity) F1", ("quotes", "speaker_entity")),
-    ("quote cue F1", ("quotes", "cue")),
+LEADERBOARD: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *((f"{layer} {scheme} F1", span_figure(scheme, "per_layer", layer)) for layer in LAYERS for scheme in ("strict", "partial")),
+    ("all spans strict micro F1", span_figure("strict", "micro")),
+    ("relations strict F1", relation_figure("strict", "micro")),
+    ("relations entity F1", relation_figure("entity", "micro")),
+    ("quote speaker (entity) F1", quote_figure("speaker_entity")),
+    ("quote cue F1", quote_figure("cue")),
 )
 
 

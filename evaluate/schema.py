@@ -89,31 +89,84 @@ RELATION_LABELS: tuple[str, ...] = tuple(RELATIONS)
 ID_MAX_LENGTH = 128
 DOC_ID_RE = rf"[a-z0-9][a-z0-9_-]{{0,{ID_MAX_LENGTH - 1}}}"
 ITEM_ID_RE = rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{ID_MAX_LENGTH - 1}}}"
+DATE_RE = r"\d{4}-\d{2}-\d{2}"
+SHA256_RE = r"[0-9a-f]{64}"
 DOC_ID_PATTERN = f"^{DOC_ID_RE}$"
 ITEM_ID_PATTERN = f"^{ITEM_ID_RE}$"
 
-#: Document-level keys in their canonical order (the order written to JSONL).
-DOC_KEYS: tuple[str, ...] = (
-    "id",
-    "title",
-    "text",
-    "date",
-    "genre",
-    "region",
-    "split",
-    "grounding",
-    "origin",
-    "annotators",
-    "spans",
-    "relations",
-)
-SPAN_KEYS: tuple[str, ...] = ("id", "start", "end", "text", "label", "entity", "attributes")
-RELATION_KEYS: tuple[str, ...] = ("id", "label", "head", "tail")
-ATTRIBUTE_KEYS: tuple[str, ...] = tuple(ATTRIBUTES)
-#: Keys a prediction record must carry; `text` or `text_sha256` are recommended.
-PREDICTION_REQUIRED: tuple[str, ...] = ("id", "spans", "relations")
-
 ORIGINS: tuple[str, ...] = ("original",)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One key of a record, stated once: the structs, the JSON Schema and the HF features are made from it.
+
+    `kind` is the JSON shape: "string", "integer", "strings" (a list of strings), "record" (the nested
+    record `of`) or "records" (a list of them). A string is closed by `values` or matched whole by
+    `pattern`. `gold` and `pred` say whether a gold record and a prediction must carry the key; a key
+    with `pred_only` exists in predictions only.
+    """
+
+    name: str
+    kind: str = "string"
+    values: tuple[str, ...] | None = None
+    pattern: str | None = None
+    nullable: bool = False
+    minimum: int | None = None
+    of: str | None = None
+    gold: bool = True
+    pred: bool = False
+    pred_only: bool = False
+
+
+#: record name -> its keys, in the canonical order written to JSONL.
+RECORDS: dict[str, tuple[Field, ...]] = {
+    "attributes": tuple(Field(name, values=values, nullable=True) for name, (_, values) in ATTRIBUTES.items()),
+    "span": (
+        Field("id", pattern=ITEM_ID_RE, pred=True),
+        Field("start", "integer", minimum=0, pred=True),
+        Field("end", "integer", minimum=1, pred=True),
+        Field("text"),
+        Field("label", values=SPAN_LABELS, pred=True),
+        Field("entity", nullable=True),
+        Field("attributes", "record", of="attributes"),
+    ),
+    "relation": (
+        Field("id", pattern=ITEM_ID_RE, pred=True),
+        Field("label", values=RELATION_LABELS, pred=True),
+        Field("head", pred=True),
+        Field("tail", pred=True),
+    ),
+    "document": (
+        Field("id", pattern=DOC_ID_RE, pred=True),
+        Field("title", nullable=True),
+        Field("text"),
+        Field("date", pattern=DATE_RE, nullable=True),
+        Field("genre", values=GENRES, nullable=True),
+        Field("region", values=REGIONS, nullable=True),
+        Field("split", values=SPLITS, nullable=True),
+        Field("grounding", "strings"),
+        Field("origin", values=ORIGINS, nullable=True),
+        Field("annotators", "strings"),
+        Field("spans", "records", of="span", pred=True),
+        Field("relations", "records", of="relation", pred=True),
+        Field("text_sha256", pattern=SHA256_RE, gold=False, pred_only=True),
+    ),
+}
+
+
+def keys(record: str, predictions: bool = False) -> tuple[str, ...]:
+    """The keys a gold record (or a prediction) may carry, in canonical order."""
+    return tuple(f.name for f in RECORDS[record] if predictions or not f.pred_only)
+
+
+#: Document-level keys in their canonical order (the order written to JSONL).
+DOC_KEYS: tuple[str, ...] = keys("document")
+SPAN_KEYS: tuple[str, ...] = keys("span")
+RELATION_KEYS: tuple[str, ...] = keys("relation")
+ATTRIBUTE_KEYS: tuple[str, ...] = keys("attributes")
+#: Keys a prediction record must carry; `text` or `text_sha256` are recommended.
+PREDICTION_REQUIRED: tuple[str, ...] = tuple(f.name for f in RECORDS["document"] if f.pred)
 
 
 @dataclass(slots=True)
@@ -126,12 +179,7 @@ class Attributes:
     source_role: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
-        return {
-            "agreement_type": self.agreement_type,
-            "status": self.status,
-            "quote_kind": self.quote_kind,
-            "source_role": self.source_role,
-        }
+        return {name: getattr(self, name) for name in ATTRIBUTE_KEYS}
 
 
 @dataclass(slots=True)
@@ -147,15 +195,9 @@ class Span:
     attributes: Attributes = field(default_factory=Attributes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "label": self.label,
-            "entity": self.entity,
-            "attributes": self.attributes.to_dict(),
-        }
+        out = {name: getattr(self, name) for name in SPAN_KEYS}
+        out["attributes"] = self.attributes.to_dict()
+        return out
 
 
 @dataclass(slots=True)
@@ -168,7 +210,7 @@ class Relation:
     tail: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "label": self.label, "head": self.head, "tail": self.tail}
+        return {name: getattr(self, name) for name in RELATION_KEYS}
 
 
 @dataclass(slots=True)
@@ -194,20 +236,12 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSONL record (gold form: every key, in order)."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "text": self.text,
-            "date": self.date,
-            "genre": self.genre,
-            "region": self.region,
-            "split": self.split,
-            "grounding": list(self.grounding),
-            "origin": self.origin,
-            "annotators": list(self.annotators),
-            "spans": [s.to_dict() for s in self.spans],
-            "relations": [r.to_dict() for r in self.relations],
-        }
+        out = {name: getattr(self, name) for name in DOC_KEYS}
+        out["grounding"] = list(self.grounding)
+        out["annotators"] = list(self.annotators)
+        out["spans"] = [s.to_dict() for s in self.spans]
+        out["relations"] = [r.to_dict() for r in self.relations]
+        return out
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Document:
@@ -216,144 +250,78 @@ class Document:
         append = spans.append
         for s in record.get("spans") or ():
             a = s.get("attributes")
-            attrs = (
-                Attributes(a.get("agreement_type"), a.get("status"), a.get("quote_kind"), a.get("source_role"))
-                if a
-                else Attributes()
-            )
+            attrs = Attributes(*map(a.get, ATTRIBUTE_KEYS)) if a else Attributes()
             append(Span(s["id"], s["start"], s["end"], s.get("text", ""), s["label"], s.get("entity"), attrs))
-        relations = [
-            Relation(id=r["id"], label=r["label"], head=r["head"], tail=r["tail"])
-            for r in record.get("relations") or []
-        ]
-        return cls(
-            id=record["id"],
-            text=record.get("text"),
-            title=record.get("title"),
-            date=record.get("date"),
-            genre=record.get("genre"),
-            region=record.get("region"),
-            split=record.get("split"),
-            grounding=list(record.get("grounding") or []),
-            origin=record.get("origin"),
-            annotators=list(record.get("annotators") or []),
-            spans=spans,
-            relations=relations,
-            text_sha256=record.get("text_sha256"),
-        )
+        relations = [Relation(*map(r.__getitem__, RELATION_KEYS)) for r in record.get("relations") or ()]
+        scalars = {key: record.get(key) for key in _DOC_SCALARS}
+        lists = {key: list(record.get(key) or ()) for key in _DOC_LISTS}
+        return cls(id=record["id"], spans=spans, relations=relations, **scalars, **lists)
 
 
-def _enum(values: tuple[str, ...], nullable: bool = True) -> dict[str, Any]:
-    if nullable:
-        return {"enum": [*values, None]}
-    return {"enum": list(values)}
+#: Document keys `from_dict` copies as they are, and the lists of strings it copies.
+_DOC_SCALARS = tuple(f.name for f in RECORDS["document"] if f.kind == "string" and f.name != "id")
+_DOC_LISTS = tuple(f.name for f in RECORDS["document"] if f.kind == "strings")
+
+
+def _json_type(f: Field, predictions: bool) -> dict[str, Any]:
+    """The JSON Schema of one key (ids and dates use ECMA-262's `^...$`: the whole string)."""
+    if f.kind == "record":
+        return _json_record(f.of or "", predictions)
+    if f.kind == "records":
+        return {"type": "array", "items": _json_record(f.of or "", predictions)}
+    if f.kind == "strings":
+        return {"type": "array", "items": {"type": "string"}}
+    if f.values is not None:
+        return {"enum": [*f.values, None] if f.nullable else list(f.values)}
+    out: dict[str, Any] = {"type": [f.kind, "null"] if f.nullable and f.pattern is None else f.kind}
+    if f.pattern is not None:
+        out["pattern"] = f"^{f.pattern}$"
+        if f.nullable:
+            return {"anyOf": [out, {"type": "null"}]}
+    if f.minimum is not None:
+        out["minimum"] = f.minimum
+    return out
+
+
+def _json_record(name: str, predictions: bool) -> dict[str, Any]:
+    fields = [f for f in RECORDS[name] if predictions or not f.pred_only]
+    out: dict[str, Any] = {
+        "type": "object",
+        "properties": {f.name: _json_type(f, predictions) for f in fields},
+        "required": [f.name for f in fields if (f.pred if predictions else f.gold)],
+        "additionalProperties": False,
+    }
+    if name == "relation":
+        out["x-allowed-pairs"] = {
+            label: {"head": list(heads), "tail": list(tails)} for label, (heads, tails) in RELATIONS.items()
+        }
+    return out
 
 
 def json_schema(predictions: bool = False) -> dict[str, Any]:
     """The JSON Schema of a gold record (or, relaxed, of a prediction record)."""
-    attributes = {
-        "type": "object",
-        "properties": {name: _enum(values) for name, (_, values) in ATTRIBUTES.items()},
-        "required": [] if predictions else list(ATTRIBUTE_KEYS),
-        "additionalProperties": False,
-    }
-    span = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string", "pattern": ITEM_ID_PATTERN},
-            "start": {"type": "integer", "minimum": 0},
-            "end": {"type": "integer", "minimum": 1},
-            "text": {"type": "string"},
-            "label": _enum(SPAN_LABELS, nullable=False),
-            "entity": {"type": ["string", "null"]},
-            "attributes": attributes,
-        },
-        "required": ["id", "start", "end", "label"] if predictions else list(SPAN_KEYS),
-        "additionalProperties": False,
-    }
-    relation = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string", "pattern": ITEM_ID_PATTERN},
-            "label": _enum(RELATION_LABELS, nullable=False),
-            "head": {"type": "string"},
-            "tail": {"type": "string"},
-        },
-        "required": list(RELATION_KEYS),
-        "additionalProperties": False,
-        "x-allowed-pairs": {
-            label: {"head": list(heads), "tail": list(tails)}
-            for label, (heads, tails) in RELATIONS.items()
-        },
-    }
-    nullable_str = {"type": ["string", "null"]}
-    properties: dict[str, Any] = {
-        "id": {"type": "string", "pattern": DOC_ID_PATTERN},
-        "title": nullable_str,
-        "text": {"type": "string"},
-        "date": {
-            "anyOf": [
-                {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-                {"type": "null"},
-            ]
-        },
-        "genre": _enum(GENRES),
-        "region": _enum(REGIONS),
-        "split": _enum(SPLITS),
-        "grounding": {"type": "array", "items": {"type": "string"}},
-        "origin": _enum(ORIGINS),
-        "annotators": {"type": "array", "items": {"type": "string"}},
-        "spans": {"type": "array", "items": span},
-        "relations": {"type": "array", "items": relation},
-    }
-    if predictions:
-        properties["text_sha256"] = {"type": "string", "pattern": r"^[0-9a-f]{64}$"}
+    kind = "prediction" if predictions else "document"
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://ittifaq.invalid/schema/document-{SCHEMA_VERSION}"
-        + ("-prediction" if predictions else "")
-        + ".json",
-        "title": "ittifaq " + ("prediction" if predictions else "document") + f" v{SCHEMA_VERSION}",
-        "type": "object",
-        "properties": properties,
-        "required": list(PREDICTION_REQUIRED) if predictions else list(DOC_KEYS),
-        "additionalProperties": False,
+        "$id": f"https://ittifaq.invalid/schema/document-{SCHEMA_VERSION}" + ("-prediction" if predictions else "") + ".json",
+        "title": f"ittifaq {kind} v{SCHEMA_VERSION}",
+        **_json_record("document", predictions),
     }
+
+
+def _hf_feature(f: Field) -> dict[str, Any]:
+    if f.kind == "record":
+        return {"name": f.name, "struct": [_hf_feature(g) for g in RECORDS[f.of or ""]]}
+    if f.kind == "records":
+        return {"name": f.name, "list": [_hf_feature(g) for g in RECORDS[f.of or ""]]}
+    if f.kind == "strings":
+        return {"name": f.name, "sequence": "string"}
+    return {"name": f.name, "dtype": "int32" if f.kind == "integer" else "string"}
 
 
 def hf_features() -> dict[str, Any]:
     """The `documents` config's features in dataset-card YAML form (no `datasets` import)."""
-
-    def string(name: str) -> dict[str, str]:
-        return {"name": name, "dtype": "string"}
-
-    attributes = [string(name) for name in ATTRIBUTE_KEYS]
-    span_fields = [
-        string("id"),
-        {"name": "start", "dtype": "int32"},
-        {"name": "end", "dtype": "int32"},
-        string("text"),
-        string("label"),
-        string("entity"),
-        {"name": "attributes", "struct": attributes},
-    ]
-    relation_fields = [string(name) for name in RELATION_KEYS]
-    return {
-        "features": [
-            string("id"),
-            string("title"),
-            string("text"),
-            string("date"),
-            string("genre"),
-            string("region"),
-            string("split"),
-            {"name": "grounding", "sequence": "string"},
-            string("origin"),
-            {"name": "annotators", "sequence": "string"},
-            {"name": "spans", "list": span_fields},
-            {"name": "relations", "list": relation_fields},
-        ]
-    }
+    return {"features": [_hf_feature(f) for f in RECORDS["document"] if not f.pred_only]}
 
 
 #: BIO tag names of the `ner` config, in ClassLabel order.

@@ -13,14 +13,16 @@ PREFIX = "ittifaq.evaluate."
 #: part -> the parts it may import (besides itself). A part is a sub-package or a top-level module.
 ALLOWED: dict[str, set[str]] = {
     "schema": set(),
+    "report_tree": {"schema"},
     "gc_pause": set(),
     "text": {"schema"},
     "columns": {"schema"},
     "io": {"schema", "columns", "gc_pause", "text"},
-    "scoring": {"schema", "columns", "gc_pause", "io", "text"},
+    "scoring": {"schema", "report_tree", "columns", "gc_pause", "io", "text"},
     "formats": {"schema", "io", "text"},
-    "render": {"schema", "io", "formats"},
-    "authoring": {"schema", "io", "text", "scoring", "render"},
+    "render": {"schema", "report_tree", "io", "formats"},
+    "authoring": {"schema", "report_tree", "io", "text", "scoring", "render"},
+    "llm": {"schema", "report_tree", "io", "text", "scoring"},
     "archive": {"schema", "io", "text"},
     "__init__": {"io", "scoring"},
 }

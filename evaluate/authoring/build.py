@@ -220,6 +220,15 @@ def render_card(existing: str | None, stats_md: str | None = None, version_md: s
     return f"---\n{header}---\n{body}"
 
 
+#: The JSON Schema files written beside the data: file name -> for predictions.
+SCHEMA_FILES = {"document.schema.json": False, "prediction.schema.json": True}
+
+
+def schema_file(predictions: bool) -> bytes:
+    """A committed JSON Schema file's bytes, made from `schema.RECORDS` (a test fails when one is stale)."""
+    return (json.dumps(S.json_schema(predictions), ensure_ascii=False, indent=2) + "\n").encode()
+
+
 def build_outputs(docs: list[Document], corpus_dir: Path, frame: Sequence[SourceMeta] | None = None) -> dict[Path, bytes]:
     """Every generated file and its bytes (nothing written yet); with the sources' frame, events.tsv too."""
     outputs: dict[Path, bytes] = {}
@@ -232,7 +241,8 @@ def build_outputs(docs: list[Document], corpus_dir: Path, frame: Sequence[Source
         outputs[corpus_dir / "data" / "documents" / f"{split}.parquet"] = _parquet(records, S.hf_features()["features"])
         ner_rows = [row for d in split_docs for row in ner_records(d)]
         outputs[corpus_dir / "data" / "ner" / f"{split}.parquet"] = _parquet(ner_rows, _ner_features_yaml())
-    outputs[corpus_dir / "document.schema.json"] = (json.dumps(S.json_schema(), ensure_ascii=False, indent=2) + "\n").encode()
+    for name, predictions in SCHEMA_FILES.items():
+        outputs[corpus_dir / name] = schema_file(predictions)
     card = corpus_dir / "README.md"
     existing = card.read_text(encoding="utf-8") if card.exists() else None
     version_md = version_line(corpus_dir / "CHANGELOG.md", corpus_dir.parent / "annotation_guidelines.md") + "\n"

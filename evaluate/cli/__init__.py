@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("ittifaq.evaluate.cli.formats:import_", "Import from brat, Label Studio, INCEpTION."),
     "render": ("ittifaq.evaluate.cli.formats:render", "A static right-to-left HTML browser of a corpus or predictions."),
     "hub": ("ittifaq.evaluate.cli.hub:hub", "Publish corpus/ to the HuggingFace Hub."),
+    "llm": ("ittifaq.evaluate.cli.llm:llm", "Score LLMs: versioned prompts, and running them on a chat-completions endpoint."),
+    "align": ("ittifaq.evaluate.cli.align:align", "Anchor an LLM run's string answers to offsets; count what cannot be anchored."),
 }
 
 

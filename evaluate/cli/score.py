@@ -88,7 +88,9 @@ extra_option = click.option("--ignore-extra", is_flag=True, help="Skip predicted
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
               help="Write every missed, spurious, boundary and label error (JSON Lines, by document).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Also draw the report as a PNG.")
-def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown_labels, errors_path, plot_path) -> None:  # noqa: ANN001
+@click.option("--alignment", "alignment_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The alignment record of `ittifaq align`: adds unanchored counts, end-to-end figures and the prompt to the signature.")
+def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown_labels, errors_path, plot_path, alignment_path) -> None:  # noqa: ANN001
     """Score predictions against gold: spans, relations, attributes and quotes, with CIs and a signature."""
     gold_paths = _gold_paths(gold, split)
     check_outputs([out, errors_path, plot_path], _inputs(gold_paths, list(pred)))
@@ -96,6 +98,10 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
                          ignore_extra=ignore_extra, unknown_labels=unknown_labels, norm=norm,
                          collect_errors=errors_path is not None)
     data = report.to_dict()
+    if alignment_path:
+        from ittifaq.evaluate.llm.endtoend import end_to_end, read_alignment
+
+        data = end_to_end(data, read_alignment(alignment_path))
     _warn(report.warnings)
     also: dict[str, bytes] = {}
     if plot_path:
@@ -106,7 +112,12 @@ def score(gold, pred, split, fmt, out, n_boot, seed, norm, ignore_extra, unknown
         also[plot_path] = score_image(data, plot_path)
     if errors_path:
         also[errors_path] = render_errors(report.errors)
-    _emit(render_score(data, fmt), out, also)
+    text = render_score(data, fmt)
+    if alignment_path:
+        from ittifaq.evaluate.render.alignment import render_end_to_end
+
+        text += render_end_to_end(data, fmt)
+    _emit(text, out, also)
 
 
 @click.command()
@@ -143,9 +154,9 @@ def compare(gold, pred, split, names, fmt, out, n_boot, n_trials, seed, norm, ig
     except InputError as exc:
         files = {"gold": gold_paths} | {f"pred:{lab}": [p] for lab, p in zip(labels, pred, strict=True)}
         raise with_locations(exc, files) from None
-    for sysname, info in report["systems"].items():
+    for sysname, info in report.systems.items():
         _warn([f"{sysname}: {w}" for w in info["warnings"]])
-    _emit(render_compare(report, fmt), out)
+    _emit(render_compare(report.to_dict(), fmt), out)
 
 
 @click.command()
@@ -167,5 +178,5 @@ def agree(first, second, fmt, out, n_boot, seed) -> None:  # noqa: ANN001
         report = agree_docs(a, b, name_a=name_a, name_b=name_b, n_boot=n_boot, seed=seed, path_a=first)
     except InputError as exc:
         raise with_locations(exc, {name_a: [first], name_b: [second]}) from None
-    _warn(report["warnings"])
-    _emit(render_agree(report, fmt), out)
+    _warn(report.warnings)
+    _emit(render_agree(report.to_dict(), fmt), out)

@@ -15,28 +15,23 @@ from ittifaq.evaluate.columns import Batch, from_documents
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.io.fast_read import read_objects
 from ittifaq.evaluate.io.validation import Problem, check_record
-from ittifaq.evaluate.schema import Document
+from ittifaq.evaluate.schema import PREDICTION_REQUIRED, Document, keys
 
 #: Problems shown in the error (the count says how many there are).
 SHOWN = 20
 
-_PRED_META = ("title", "date", "genre", "region", "split", "origin")
+#: Document keys a prediction may leave out; None (or an empty list) in a `Document` means absent.
+_PRED_OPTIONAL = tuple(k for k in keys("document", predictions=True) if k not in PREDICTION_REQUIRED)
 
 
 def prediction_record(doc: Document) -> dict[str, Any]:
     """The JSONL record a prediction `Document` stands for: what it leaves empty is absent
     (a span's text "" is a text not given, as `Document.from_dict` reads a record without one)."""
     rec: dict[str, Any] = {"id": doc.id}
-    if doc.text is not None:
-        rec["text"] = doc.text
-    if doc.text_sha256 is not None:
-        rec["text_sha256"] = doc.text_sha256
-    for key in _PRED_META:
-        if getattr(doc, key) is not None:
-            rec[key] = getattr(doc, key)
-    for key in ("grounding", "annotators"):
-        if getattr(doc, key):
-            rec[key] = list(getattr(doc, key))
+    for key in _PRED_OPTIONAL:
+        value = getattr(doc, key)
+        if value is not None and value != []:
+            rec[key] = list(value) if isinstance(value, list) else value
     spans = []
     for s in doc.spans:
         d = s.to_dict()

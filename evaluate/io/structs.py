@@ -1,13 +1,15 @@
-"""The record as msgspec structs: decoding a line checks its structure in C.
+"""The record as msgspec structs, made from `schema.RECORDS`: decoding a line checks its structure in C.
 
 Required and unknown keys, types, integers that are really integers, and the closed value
 sets (labels, attribute values, genres... as Literal types) are checked while decoding;
-the rules that look at several fields at once are `io.fast_read`'s.
+the rules that look at several fields at once are `io.fast_read`'s. Nothing here names a
+field: every struct is generated from the schema's field table, so a field added there is
+decoded here.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -16,135 +18,98 @@ from ittifaq.evaluate import schema as S
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
 
-# Closed value sets as Literal types: msgspec checks them in C and hands back the one
-# interned string of the schema, so numbering them later hashes nothing.
-_SpanLabel = Literal[S.SPAN_LABELS]  # type: ignore[valid-type]
-_RelLabel = Literal[S.RELATION_LABELS]  # type: ignore[valid-type]
-_AgreementType = Literal[S.ATTRIBUTES["agreement_type"][1]] | None  # type: ignore[valid-type]
-_Status = Literal[S.ATTRIBUTES["status"][1]] | None  # type: ignore[valid-type]
-_QuoteKind = Literal[S.ATTRIBUTES["quote_kind"][1]] | None  # type: ignore[valid-type]
-_SourceRole = Literal[S.ATTRIBUTES["source_role"][1]] | None  # type: ignore[valid-type]
-_Genre = Literal[S.GENRES] | None  # type: ignore[valid-type]
-_Region = Literal[S.REGIONS] | None  # type: ignore[valid-type]
-_Split = Literal[S.SPLITS] | None  # type: ignore[valid-type]
-_Origin = Literal[S.ORIGINS] | None  # type: ignore[valid-type]
+#: (predictions, any span label, in-memory `Document`s, every JSON Schema constraint)
+Variant = tuple[bool, bool, bool, bool]
+
+#: Records that are many per document: no cyclic-GC tracking (they hold no cycles).
+_LEAF = frozenset(("attributes", "span", "relation"))
 
 
-class _GoldAttrs(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
-    agreement_type: _AgreementType
-    status: _Status
-    quote_kind: _QuoteKind
-    source_role: _SourceRole
+def _type(f: S.Field, variant: Variant) -> Any:
+    """The Python type msgspec checks for one key. Closed value sets are Literal types: msgspec checks
+    them in C and hands back the one interned string of the schema, so numbering them hashes nothing."""
+    predictions, any_label, in_memory, exact = variant
+    if f.kind in ("record", "records"):
+        inner = _struct(f.of or "", variant)
+        return inner if f.kind == "record" else list[inner]  # type: ignore[valid-type]
+    if f.kind == "strings":
+        return list[str]
+    if f.kind == "integer":
+        return Annotated[int, msgspec.Meta(ge=f.minimum)] if exact and f.minimum is not None else int
+    base: Any = str if f.values is None or (any_label and f.name == "label") else Literal[f.values]
+    if exact and f.pattern is not None:
+        base = Annotated[str, msgspec.Meta(pattern=rf"\A(?:{f.pattern})\Z")]
+    return base | None if f.nullable else base
 
 
-class _PredAttrs(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
-    agreement_type: _AgreementType = None
-    status: _Status = None
-    quote_kind: _QuoteKind = None
-    source_role: _SourceRole = None
+def _default(f: S.Field, variant: Variant, record: str) -> Any:
+    """What an absent optional key of a prediction stands for."""
+    if f.nullable:
+        return None
+    if f.kind == "strings":
+        return []
+    if f.kind == "record":
+        return _struct(f.of or "", variant)()  # all None: one shared, frozen instance
+    return UNSET
 
 
-class _GoldSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    start: int
-    end: int
-    text: str
-    label: _SpanLabel
-    entity: str | None
-    attributes: _GoldAttrs
+_CACHE: dict[tuple[str, Variant], type] = {}
 
 
-class _PredSpan(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    start: int
-    end: int
-    label: _SpanLabel
-    text: str | Unset = UNSET
-    entity: str | None = None
-    attributes: _PredAttrs = _PredAttrs()  # absent = all None (one shared instance)
+def _struct(record: str, variant: Variant) -> type:
+    """The struct of one record for a variant."""
+    if record in ("attributes", "relation"):
+        variant = (variant[0], False, False, variant[3])  # the same struct whatever the span labels or the source
+    key = (record, variant)
+    if key in _CACHE:
+        return _CACHE[key]
+    predictions, _, in_memory, _ = variant
+    fields: list[Any] = []
+    for f in S.RECORDS[record]:
+        if f.pred_only and not predictions:
+            continue
+        typ = _type(f, variant)
+        if not predictions or f.pred:
+            fields.append((f.name, typ))
+            continue
+        default = _default(f, variant, record)
+        if default is UNSET:
+            # An absent text: UNSET when decoded; in a `Document` None (a span's text: "", as
+            # `Document.from_dict` reads a record without one).
+            if in_memory:
+                typ, default = (str, "") if record == "span" else (typ | None, None)
+            else:
+                typ = typ | Unset
+        fields.append((f.name, typ, default))
+    struct = msgspec.defstruct(
+        f"{'Pred' if predictions else 'Gold'}_{record}",
+        fields,
+        kw_only=True,
+        forbid_unknown_fields=True,
+        frozen=record == "attributes",
+        gc=record not in _LEAF,
+    )
+    _CACHE[key] = struct
+    return struct
 
 
-class _PredSpanAnyLabel(_PredSpan, forbid_unknown_fields=True, gc=False):
-    """With `--unknown-labels spurious`: any label string."""
-
-    label: str
-
-
-class _Rel(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    label: _RelLabel
-    head: str
-    tail: str
-
-
-class _GoldDoc(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-    title: str | None
-    text: str
-    date: str | None
-    genre: _Genre
-    region: _Region
-    split: _Split
-    grounding: list[str]
-    origin: _Origin
-    annotators: list[str]
-    spans: list[_GoldSpan]
-    relations: list[_Rel]
-
-
-class _PredDoc(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-    spans: list[_PredSpan]
-    relations: list[_Rel]
-    text: str | Unset = UNSET
-    title: str | None = None
-    date: str | None = None
-    genre: _Genre = None
-    region: _Region = None
-    split: _Split = None
-    grounding: list[str] = []
-    origin: _Origin = None
-    annotators: list[str] = []
-    text_sha256: str | Unset = UNSET
-
-
-class _PredDocAnyLabel(_PredDoc, forbid_unknown_fields=True):
-    spans: list[_PredSpanAnyLabel]
-
-
-class _PredSpanObj(_PredSpan, forbid_unknown_fields=True, gc=False):
-    """A predicted `Span` given in memory: the dataclass needs a text, so "" is a text not given."""
-
-    text: str = ""
-
-
-class _PredSpanObjAnyLabel(_PredSpanObj, forbid_unknown_fields=True, gc=False):
-    label: str
-
-
-class _PredDocObj(_PredDoc, forbid_unknown_fields=True):
-    """A predicted `Document` given in memory: None stands for an absent text or hash."""
-
-    spans: list[_PredSpanObj]
-    text: str | None = None
-    text_sha256: str | None = None
-
-
-class _PredDocObjAnyLabel(_PredDocObj, forbid_unknown_fields=True):
-    spans: list[_PredSpanObjAnyLabel]
-
-
-EMPTY_ATTRS = {False: _GoldAttrs(None, None, None, None), True: _PredAttrs()}
-#: (predictions, allow unknown span labels) -> decoder
-DECODERS = {
-    (False, False): msgspec.json.Decoder(_GoldDoc),
-    (True, False): msgspec.json.Decoder(_PredDoc),
-    (True, True): msgspec.json.Decoder(_PredDocAnyLabel),
+_GOLD: Variant = (False, False, False, False)
+EMPTY_ATTRS = {
+    False: _struct("attributes", _GOLD)(**dict.fromkeys(S.ATTRIBUTE_KEYS)),
+    True: _struct("attributes", (True, False, False, False))(),
 }
-
+#: (predictions, allow unknown span labels) -> decoder. Patterns (ids, dates) are checked by
+#: `io.fast_read` over distinct values, faster than once per occurrence.
+DECODERS = {
+    (p, a): msgspec.json.Decoder(_struct("document", (p, a, False, False)))
+    for p, a in ((False, False), (True, False), (True, True))
+}
 #: The same, for `Document` objects (msgspec.convert checks their fields' types as decoding does).
 OBJECT_TYPES = {
-    (False, False): list[_GoldDoc],
-    (True, False): list[_PredDocObj],
-    (True, True): list[_PredDocObjAnyLabel],
+    (False, False): list[_struct("document", _GOLD)],  # type: ignore[misc]
+    (True, False): list[_struct("document", (True, False, True, False))],  # type: ignore[misc]
+    (True, True): list[_struct("document", (True, True, True, False))],  # type: ignore[misc]
 }
+#: One parsed record with every JSON Schema constraint: if it converts, the JSON Schema surely holds
+#: (the converse need not: msgspec refuses 3.0 as an integer, which jsonschema accepts).
+EXACT_TYPES = {p: _struct("document", (p, False, False, True)) for p in (False, True)}

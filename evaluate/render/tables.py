@@ -14,6 +14,9 @@ from typing import Any
 
 import orjson
 
+from ittifaq.evaluate.report_tree import nodes
+from ittifaq.evaluate.schema import SPAN_LABELS
+
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "csv")
 
 
@@ -27,32 +30,27 @@ def _ci(fig: dict[str, Any], key: str = "f1") -> str:
 
 
 def _rows(report: dict[str, Any]) -> list[list[str]]:
-    """One row per figure: section, scheme/mode, level, name, P, R, F1, F1 CI, counts."""
+    """One row per figure of the report tree: section, scheme/mode, level, name, P, R, F1, F1 CI, counts."""
+    listed = [label for sec in report["spans"].values() for label in sec["per_label"] if label not in SPAN_LABELS]
     rows: list[list[str]] = []
-    for scheme, sec in report["spans"].items():
-        for level in ("micro", "macro"):
-            fig = sec[level]
-            rows.append(["spans", scheme, level, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-        for layer, fig in sec["per_layer"].items():
-            rows.append(["spans", scheme, "layer", layer, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-        for label, fig in sec["per_label"].items():
-            rows.append(["spans", scheme, "label", label, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-    for mode, sec in report["relations"].items():
-        for level in ("micro", "macro"):
-            fig = sec[level]
-            rows.append(["relations", mode, level, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-        for label, fig in sec["per_label"].items():
-            rows.append(["relations", mode, "label", label, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-    for name, a in report["attributes"].items():
-        rows.append(["attributes", name, "accuracy", "", "", "", _f(a["accuracy"]), _ci(a, "accuracy"), f"{a['correct']}/{a['total']}"])
-    q = report["quotes"]
-    for name in ("content_strict", "content_tokens", "cue", "speaker_strict", "speaker_entity"):
-        fig = q[name]
-        rows.append(["quotes", name, "", "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
-    for name in ("content_strict", "content_tokens", "cue", "speaker_entity"):
-        fig = q["analyst"][name]
-        rows.append(["quotes", "analyst", name, "", _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
+    for node in nodes(dict.fromkeys(listed)):
+        fig = _at(report, node.path)
+        if fig is None:  # a label outside the schema that this scheme did not list
+            continue
+        if node.kind == "accuracy":
+            rows.append([*node.row[:3], "", "", "", _f(fig["accuracy"]), _ci(fig, "accuracy"), f"{fig['correct']}/{fig['total']}"])
+        else:
+            rows.append([*node.row, _f(fig["p"]), _f(fig["r"]), _f(fig["f1"]), _ci(fig), _counts(fig)])
     return rows
+
+
+def _at(report: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = report
+    for key in path:
+        if key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def _counts(fig: dict[str, Any]) -> str:

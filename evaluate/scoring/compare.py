@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ittifaq.evaluate.columns import Batch
 from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.report_tree import REL_MODES, SCHEMES, quote_figure, relation_figure, span_figure
 from ittifaq.evaluate.schema import LAYERS, Document
 from ittifaq.evaluate.scoring import bootstrap, metrics
 from ittifaq.evaluate.scoring.pipeline import score
 from ittifaq.evaluate.scoring.report import _num
-from ittifaq.evaluate.scoring.schemes import REL_MODES, SCHEMES
 from ittifaq.evaluate.scoring.signature import Signature
 
 
@@ -31,12 +31,63 @@ def _stats(layout: bootstrap.Layout, keys: tuple[tuple[str, ...], ...], macro: d
 #: The figures `compare` tests: every span scheme and relation mode (micro), the strict macro
 #: averages, the strict F1 of each span layer, and quote content by token overlap.
 COMPARED: tuple[tuple[str, ...], ...] = (
-    tuple(("spans", s, "micro") for s in SCHEMES)
-    + tuple(("relations", m, "micro") for m in REL_MODES)
-    + (("spans", "strict", "macro"), ("relations", "strict", "macro"))
-    + tuple(("spans", "strict", "per_layer", layer) for layer in LAYERS)
-    + (("quotes", "content_tokens"),)
+    *(span_figure(s, "micro") for s in SCHEMES),
+    *(relation_figure(m, "micro") for m in REL_MODES),
+    span_figure("strict", "macro"),
+    relation_figure("strict", "macro"),
+    *(span_figure("strict", "per_layer", layer) for layer in LAYERS),
+    quote_figure("content_tokens"),
 )
+
+
+@dataclass(frozen=True)
+class FigureTest:
+    """One figure of a system against the baseline: both F1s, the difference and its two tests."""
+
+    figure: str
+    system: float | None
+    baseline: float | None
+    diff: float | None
+    diff_ci: list[float] | None
+    p_bootstrap: float | None
+    p_ar: float | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    system: str
+    baseline: str
+    figures: list[FigureTest]
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    """`compare`'s result; `to_dict()` gives the stable JSON form (`ittifaq compare --format json`)."""
+
+    signature: str
+    #: system -> its headline figures and the warnings of its scoring
+    systems: dict[str, dict[str, Any]]
+    comparisons: list[Comparison]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AgreeReport:
+    """`agree`'s result: per layer and scheme, and per relation mode, each direction's figure (plain dicts)."""
+
+    signature: str
+    annotations: list[str]
+    n_docs: int
+    #: layer -> scheme -> "A->B" -> figure
+    layers: dict[str, dict[str, dict[str, Any]]]
+    #: mode -> "A->B" -> figure
+    relations: dict[str, dict[str, Any]]
+    warnings: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def compare(
@@ -50,7 +101,7 @@ def compare(
     ignore_extra: bool = False,
     norm: str = "none",
     validate: bool = True,
-) -> dict[str, Any]:
+) -> CompareReport:
     """Each system against the first (the baseline): F1 differences with paired-bootstrap and AR p-values."""
     if len(systems) < 2:
         raise InputError("compare needs at least two prediction sets")
@@ -78,15 +129,11 @@ def compare(
         ars = bootstrap.approximate_randomization(mats[name], mats[base], stats, n_trials, seed)
         va, vb = stats(mats[name].sum(0)[None])[0], stats(mats[base].sum(0)[None])[0]
         for key, pb, ar, a_, b_ in zip(COMPARED, pbs, ars, va, vb, strict=True):
-            rows.append({"figure": ".".join(key) + ".f1", "system": _num(a_), "baseline": _num(b_), "diff": pb["diff"],
-                         "diff_ci": pb["ci"], "p_bootstrap": pb["p"], "p_ar": ar})
-        comparisons.append({"system": name, "baseline": base, "figures": rows})
+            rows.append(FigureTest(".".join(key) + ".f1", _num(a_), _num(b_), pb["diff"], pb["ci"], pb["p"], ar))
+        comparisons.append(Comparison(name, base, rows))
     sig = str(replace(Signature.parse(reports[base].signature), boot=n_boot, tests=("paired-bs", "ar"), trials=n_trials))
-    return {
-        "signature": sig,
-        "systems": {name: {"headline": reports[name].headline, "warnings": reports[name].warnings} for name in names},
-        "comparisons": comparisons,
-    }
+    systems_seen = {name: {"headline": reports[name].headline, "warnings": reports[name].warnings} for name in names}
+    return CompareReport(sig, systems_seen, comparisons)
 
 
 def _ids(docs: list[Document] | Batch) -> list[str]:
@@ -103,7 +150,7 @@ def agree(
     seed: int = 12345,
     path_a: str | os.PathLike[str] | None = None,
     validate: bool = True,
-) -> dict[str, Any]:
+) -> AgreeReport:
     """Pairwise agreement: F1 per layer, scheme and relation mode, with each annotation taken as reference in turn.
 
     Micro F1 is the same both ways (P and R swap; not the entity mode, whose clusters
@@ -133,11 +180,11 @@ def agree(
         mode: {f"{name_a}->{name_b}": ab.relations[mode]["micro"].to_dict(), f"{name_b}->{name_a}": ba.relations[mode]["micro"].to_dict()}
         for mode in REL_MODES
     }
-    return {
-        "signature": str(replace(Signature.parse(ab.signature), reference="ref")),
-        "annotations": [name_a, name_b],
-        "n_docs": ab.n_docs,
-        "layers": layers,
-        "relations": rels,
-        "warnings": ab.warnings + [w for w in ba.warnings if w not in ab.warnings],
-    }
+    return AgreeReport(
+        signature=str(replace(Signature.parse(ab.signature), reference="ref")),
+        annotations=[name_a, name_b],
+        n_docs=ab.n_docs,
+        layers=layers,
+        relations=rels,
+        warnings=ab.warnings + [w for w in ba.warnings if w not in ab.warnings],
+    )

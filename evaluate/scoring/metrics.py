@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ittifaq.evaluate.columns import ATTR_NAMES, UNKNOWN
+from ittifaq.evaluate.report_tree import SCHEMES
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS
-from ittifaq.evaluate.scoring.schemes import SCHEMES
 
 Figures = dict[tuple[str, ...], dict[str, np.ndarray]]
 

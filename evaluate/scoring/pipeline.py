@@ -21,11 +21,11 @@ import numpy as np
 from ittifaq.evaluate.columns import Batch, from_documents, slice_docs
 from ittifaq.evaluate.gc_pause import gc_paused
 from ittifaq.evaluate.io.errors import InputError
+from ittifaq.evaluate.report_tree import REL_MODES, SCHEMES
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS, Document
 from ittifaq.evaluate.scoring.align import align, snapped
 from ittifaq.evaluate.scoring.counts import DocCounts, compute_counts, concat_counts
 from ittifaq.evaluate.scoring.report import HEADLINE, UNKNOWN_LABEL, ScoreReport, build_sections
-from ittifaq.evaluate.scoring.schemes import REL_MODES, SCHEMES
 from ittifaq.evaluate.scoring.signature import (
     CONTENT_PREFIX,
     Signature,

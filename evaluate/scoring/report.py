@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from ittifaq.evaluate.columns import ATTR_NAMES, UNKNOWN
+from ittifaq.evaluate.report_tree import QUOTE_ALIASES, REL_MODES, SCHEMES
 from ittifaq.evaluate.schema import LAYERS, RELATION_LABELS, SPAN_LABELS
 from ittifaq.evaluate.scoring import bootstrap, metrics
 from ittifaq.evaluate.scoring.counts import DocCounts
-from ittifaq.evaluate.scoring.schemes import REL_MODES, SCHEMES
 
 HEADLINE = {"spans": ("strict", "micro"), "relations": ("strict", "micro")}
 UNKNOWN_LABEL = "<unknown>"
@@ -237,15 +237,19 @@ def build_sections(
     analyst = total["quotes.analyst"][0].astype(int)
     analyst_tokens = total["quotes.analyst_tokens"][0].astype(int)
     analyst_rels = total["quotes.analyst_relations"][0].astype(int)
+    def _alias(name: str) -> Figure:
+        section, key, level, label = QUOTE_ALIASES[name]
+        return {"spans": spans, "relations": relations}[section][key][level][label]
+
     quotes = {
-        "content_strict": spans["strict"]["per_label"]["QUOTE"],
+        "content_strict": _alias("content_strict"),
         "content_tokens": _fig(
             point[("quotes", "content_tokens")], interval(("quotes", "content_tokens")),
             {"overlap_tokens": int(t[0]), "pred_tokens": int(t[1]), "gold_tokens": int(t[2])}, _flags(int(t[2]), int(t[1])),
         ),
-        "cue": relations["strict"]["per_label"]["cue"],
-        "speaker_strict": relations["strict"]["per_label"]["speaker"],
-        "speaker_entity": relations["entity"]["per_label"]["speaker"],
+        "cue": _alias("cue"),
+        "speaker_strict": _alias("speaker_strict"),
+        "speaker_entity": _alias("speaker_entity"),
         "analyst": {
             "n_gold": int(analyst[0]),
             "content_strict": _fig(

@@ -1,6 +1,6 @@
-"""The span schemes and relation modes, the layouts of their counts, and the clitic rule.
+"""The layouts of the span schemes' and relation modes' counts, and the clitic rule.
 
-A scheme decides when a predicted span is correct for a gold span it overlaps (its rule is
+The schemes and modes are named in `report_tree`. A scheme decides when a predicted span is correct for a gold span it overlaps (its rule is
 in `counts.compute_counts`); a relation mode, when a predicted relation is. The clitic
 scheme accepts a start that differs only by what the guidelines keep outside a span.
 """
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type", "clitic")
-REL_MODES: tuple[str, ...] = ("strict", "boundaries", "relaxed", "entity")
 GOLD_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "missed")
 PRED_SIDE: tuple[str, ...] = ("correct", "incorrect", "partial", "spurious")
 REL_COUNTS: tuple[str, ...] = ("tp", "pred", "gold")

@@ -20,7 +20,8 @@ In the spirit of sacreBLEU, e.g.::
 
 `ittifaq compare` appends `test:paired-bs,ar|trials:N` (the significance tests and
 approximate-randomization trials); `ittifaq agree` names the reference annotation
-`ref:` instead of `gold:`.
+`ref:` instead of `gold:`. `extra` fields follow, in order (`ittifaq score --alignment`
+appends `prompt:` and `align:`, the prompt and alignment of an LLM run).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class Signature:
     reference: str = "gold"
     tests: tuple[str, ...] = ()
     trials: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         parts = [("ittifaq", self.ittifaq), ("schema", self.schema), (self.reference, self.digest), ("split", self.split),
@@ -112,6 +114,7 @@ class Signature:
             parts.append(("test", ",".join(self.tests)))
         if self.trials is not None:
             parts.append(("trials", str(self.trials)))
+        parts += self.extra
         return "|".join(f"{k}:{v}" for k, v in parts)
 
     @classmethod
@@ -119,13 +122,15 @@ class Signature:
         """The signature `str()` rendered (ValueError if `text` is not one)."""
         fields = dict(part.partition(":")[::2] for part in text.split("|"))
         reference = "ref" if "ref" in fields else "gold"
+        known = {"ittifaq", "schema", reference, "split", "spans", "rel", "norm", "unk", "boot", "seed", "test", "trials"}
+        extra = tuple((k, v) for k, v in fields.items() if k not in known)
         try:
             return cls(
                 digest=fields[reference], split=fields["split"], spans=tuple(fields["spans"].split(",")),
                 rel=tuple(fields["rel"].split(",")), norm=fields["norm"], unk=fields["unk"], boot=int(fields["boot"]),
                 seed=int(fields["seed"]), ittifaq=fields["ittifaq"], schema=fields["schema"], reference=reference,
                 tests=tuple(fields["test"].split(",")) if "test" in fields else (),
-                trials=int(fields["trials"]) if "trials" in fields else None,
+                trials=int(fields["trials"]) if "trials" in fields else None, extra=extra,
             )
         except (KeyError, ValueError) as exc:
             raise ValueError(f"not an ittifaq signature: {text!r} ({exc})") from None

@@ -308,7 +308,7 @@ def test_documents_converted_in_chunks_equal_one_pass(monkeypatch):
 
 def test_repeated_gold_spans_are_found_with_small_and_huge_offsets():
     from ittifaq.evaluate.columns import row_key
-    from ittifaq.evaluate.io.fast_read import _no_repeats
+    from ittifaq.evaluate.io.column_checks import _no_repeats
 
     def _no_repeated_spans(*cols):
         return _no_repeats(row_key(list(cols)))

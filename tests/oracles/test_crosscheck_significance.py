@@ -134,7 +134,7 @@ def per_doc(data) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
 @pytest.fixture(scope="module")
 def big(data) -> dict:  # noqa: ANN001
     gold, preds = data
-    return compare(gold, {n: preds[n] for n in SYSTEMS}, n_boot=N, n_trials=N, seed=SEED)
+    return compare(gold, {n: preds[n] for n in SYSTEMS}, n_boot=N, n_trials=N, seed=SEED).to_dict()
 
 
 def _figures(report: dict, system: str) -> dict[str, dict]:
@@ -236,7 +236,7 @@ def test_worse_system_is_significant_two_sided(data):  # noqa: ANN001
     # rules is clearly worse than crf; with crf as the baseline, a one-sided "system better" test would give
     # p near 1, the two-sided test a small p.
     gold, preds = data
-    rev = compare(gold, {"crf": preds["crf"], "rules": preds["rules"]}, n_boot=N, n_trials=N, seed=SEED)
+    rev = compare(gold, {"crf": preds["crf"], "rules": preds["rules"]}, n_boot=N, n_trials=N, seed=SEED).to_dict()
     f = _figures(rev, "rules")["spans.strict.micro.f1"]
     assert f["diff"] < 0 and f["diff_ci"][1] < 0
     assert f["p_bootstrap"] < 0.05 and f["p_ar"] < 0.05
@@ -259,7 +259,7 @@ def test_clearly_better_system_gets_the_minimum(big, per_doc):  # noqa: ANN001
 
 def test_identical_systems(data):  # noqa: ANN001
     gold, preds = data
-    r = compare(gold, {"a": preds["crf"], "b": preds["crf"]}, n_boot=200, n_trials=200, seed=3)
+    r = compare(gold, {"a": preds["crf"], "b": preds["crf"]}, n_boot=200, n_trials=200, seed=3).to_dict()
     for f in r["comparisons"][0]["figures"]:
         # Every statistic equals the observed 0, so every draw counts: p = (N + 1) / (N + 1).
         assert (f["diff"], f["diff_ci"], f["p_bootstrap"], f["p_ar"]) == (0.0, [0.0, 0.0], 1.0, 1.0), f["figure"]
@@ -268,8 +268,8 @@ def test_identical_systems(data):  # noqa: ANN001
 def test_swapping_the_systems(data):  # noqa: ANN001
     gold, preds = data
     kw = {"n_boot": 300, "n_trials": 300, "seed": 11}
-    ab = compare(gold, {"rules": preds["rules"], "spacy": preds["spacy"]}, **kw)["comparisons"][0]
-    ba = compare(gold, {"spacy": preds["spacy"], "rules": preds["rules"]}, **kw)["comparisons"][0]
+    ab = compare(gold, {"rules": preds["rules"], "spacy": preds["spacy"]}, **kw).to_dict()["comparisons"][0]
+    ba = compare(gold, {"spacy": preds["spacy"], "rules": preds["rules"]}, **kw).to_dict()["comparisons"][0]
     assert (ab["system"], ab["baseline"]) == (ba["baseline"], ba["system"])
     for x, y in zip(ab["figures"], ba["figures"], strict=True):
         assert (x["system"], x["baseline"]) == (y["baseline"], y["system"])
@@ -282,11 +282,11 @@ def test_swapping_the_systems(data):  # noqa: ANN001
 def test_seed_determinism_and_signature(data):  # noqa: ANN001
     gold, preds = data
     systems = {"rules": preds["rules"], "spacy": preds["spacy"]}
-    a = compare(gold, systems, n_boot=150, n_trials=120, seed=5)
-    assert compare(gold, systems, n_boot=150, n_trials=120, seed=5) == a
+    a = compare(gold, systems, n_boot=150, n_trials=120, seed=5).to_dict()
+    assert compare(gold, systems, n_boot=150, n_trials=120, seed=5).to_dict() == a
     assert a["signature"].endswith("|boot:150|seed:5|test:paired-bs,ar|trials:120")
     assert "|gold:content-" in a["signature"]
-    c = compare(gold, systems, n_boot=150, n_trials=120, seed=6)
+    c = compare(gold, systems, n_boot=150, n_trials=120, seed=6).to_dict()
     assert c["signature"] == a["signature"].replace("|seed:5|", "|seed:6|")
     key = [(f["diff_ci"], f["p_bootstrap"], f["p_ar"]) for f in a["comparisons"][0]["figures"]]
     assert key != [(f["diff_ci"], f["p_bootstrap"], f["p_ar"]) for f in c["comparisons"][0]["figures"]]
@@ -308,7 +308,7 @@ def test_compare_cli_json_names_the_gold_file(tmp_path):  # noqa: ANN001
 
 def test_diff_without_bootstrap(data):  # noqa: ANN001
     gold, preds = data
-    f = compare(gold, {"rules": preds["rules"], "crf": preds["crf"]}, n_boot=0, n_trials=50, seed=1)["comparisons"][0]
+    f = compare(gold, {"rules": preds["rules"], "crf": preds["crf"]}, n_boot=0, n_trials=50, seed=1).to_dict()["comparisons"][0]
     first = f["figures"][0]
     assert first["p_bootstrap"] is None and first["diff_ci"] is None and first["p_ar"] is not None
     assert first["diff"] == pytest.approx(first["system"] - first["baseline"], abs=1.01e-6)
@@ -333,7 +333,7 @@ def _same_entry(got: dict, want: dict, where: str) -> None:
 
 def test_agree_each_direction_is_score(pair):  # noqa: ANN001
     a, b = pair
-    rep = agree(a, b, name_a="first", name_b="blind", n_boot=0)
+    rep = agree(a, b, name_a="first", name_b="blind", n_boot=0).to_dict()
     ab, ba = score(a, b, n_boot=0).to_dict(), score(b, a, n_boot=0).to_dict()
     assert rep["annotations"] == ["first", "blind"] and rep["n_docs"] == len(a)
     assert "|ref:content-" in rep["signature"] and "|gold:" not in rep["signature"]
@@ -353,7 +353,7 @@ def test_agree_each_direction_is_score(pair):  # noqa: ANN001
 
 def test_agree_is_symmetric_where_documented(pair):  # noqa: ANN001
     a, b = pair
-    rep = agree(a, b, n_boot=0)
+    rep = agree(a, b, n_boot=0).to_dict()
     mirror = {"missed": "spurious", "spurious": "missed", "possible": "actual", "actual": "possible",
               "fp": "fn", "fn": "fp", "pred": "gold", "gold": "pred"}
     entries = [(f"{la}/{s}", rep["layers"][la][s]) for la in LAYERS for s in SCHEMES if s != "clitic"]
@@ -366,7 +366,7 @@ def test_agree_is_symmetric_where_documented(pair):  # noqa: ANN001
 
 def test_agree_intervals_are_scores_intervals(pair):  # noqa: ANN001
     a, b = pair
-    rep = agree(a, b, n_boot=200, seed=17)
+    rep = agree(a, b, n_boot=200, seed=17).to_dict()
     ab, ba = score(a, b, n_boot=200, seed=17).to_dict(), score(b, a, n_boot=200, seed=17).to_dict()
     assert rep["signature"].endswith("|boot:200|seed:17")
     for layer in LAYERS:
@@ -378,10 +378,10 @@ def test_agree_intervals_are_scores_intervals(pair):  # noqa: ANN001
 def test_agree_refuses_other_documents_and_ignores_order(pair):  # noqa: ANN001
     a, b = pair
     with pytest.raises(InputError, match=rf"same documents.*only in A: {b[-1].id}"):
-        agree(a, b[:-1])
+        agree(a, b[:-1]).to_dict()
     with pytest.raises(InputError, match=rf"same documents.*only in B: {a[0].id}"):
-        agree(a[1:], b)
-    assert agree(a, b[::-1]) == agree(a, b)
+        agree(a[1:], b).to_dict()
+    assert agree(a, b[::-1]).to_dict() == agree(a, b).to_dict()
 
 
 def test_agree_cli_both_directions(pair, tmp_path):  # noqa: ANN001
@@ -394,5 +394,5 @@ def test_agree_cli_both_directions(pair, tmp_path):  # noqa: ANN001
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout)
     assert rep["annotations"] == ["first", "blind"]
-    want = agree(a, b, name_a="first", name_b="blind", n_boot=0)
+    want = agree(a, b, name_a="first", name_b="blind", n_boot=0).to_dict()
     assert rep["layers"] == want["layers"] and rep["relations"] == want["relations"]

@@ -41,7 +41,7 @@ def test_resampled_sums_equal_explicit_resampling():
 
 def test_identical_systems_are_not_significant(data):
     gd, pd = data
-    rep = compare(gd, {"a": pd, "b": pd}, n_boot=200, validate=False, n_trials=200)
+    rep = compare(gd, {"a": pd, "b": pd}, n_boot=200, validate=False, n_trials=200).to_dict()
     for row in rep["comparisons"][0]["figures"]:
         if row["diff"] is None:
             continue
@@ -50,7 +50,7 @@ def test_identical_systems_are_not_significant(data):
 
 def test_clearly_better_system_is_significant(data):
     gd, pd = data
-    rep = compare(gd, {"weak": pd, "gold": gd}, n_boot=200, validate=False, n_trials=200)
+    rep = compare(gd, {"weak": pd, "gold": gd}, n_boot=200, validate=False, n_trials=200).to_dict()
     row = next(r for r in rep["comparisons"][0]["figures"] if r["figure"] == "spans.strict.micro.f1")
     assert row["diff"] > 0 and row["p_bootstrap"] < 0.01 and row["p_ar"] < 0.01
     assert row["p_ar"] == pytest.approx(1 / 201, abs=1e-9)
@@ -60,7 +60,7 @@ def test_tests_of_many_figures_equal_tests_of_each_alone(data):
     """compare draws its resamples and swaps once for all figures: each figure's p-values and
     interval are those of testing it alone with the same seed (checked against a direct loop)."""
     gd, pd = data
-    rep = compare(gd, {"weak": pd, "gold": gd}, n_boot=100, validate=False, n_trials=100, seed=5)
+    rep = compare(gd, {"weak": pd, "gold": gd}, n_boot=100, validate=False, n_trials=100, seed=5).to_dict()
     rows = {r["figure"]: r for r in rep["comparisons"][0]["figures"]}
     assert {"spans.strict.per_layer.actors.f1", "quotes.content_tokens.f1"} <= set(rows)
     a, b = score(gd, gd, n_boot=0, validate=False).doc_counts, score(gd, pd, n_boot=0, validate=False).doc_counts

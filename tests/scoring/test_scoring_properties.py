@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import PLAIN
 
+from ittifaq.evaluate.report_tree import SCHEMES
 from ittifaq.evaluate.schema import Document, Relation, Span
 from ittifaq.evaluate.scoring.pipeline import score
-from ittifaq.evaluate.scoring.schemes import SCHEMES
 
 LABELS = ("PER", "ORG", "GPE", "AGREEMENT", "QUOTE", "CUE")
 span_st = st.tuples(st.integers(0, 60), st.integers(1, 12), st.sampled_from(LABELS))

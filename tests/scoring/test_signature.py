@@ -27,3 +27,9 @@ def test_round_trip_of_score_compare_and_agree_signatures():
 def test_not_a_signature():
     with pytest.raises(ValueError, match="not an ittifaq signature"):
         Signature.parse("bleu|nrefs:1")
+
+
+def test_extra_fields_follow_in_order_and_round_trip():
+    sig = replace(Signature.parse(SCORE), extra=(("prompt", "v1-en-k3-s12345"), ("align", "v1")))
+    assert str(sig) == SCORE + "|prompt:v1-en-k3-s12345|align:v1"
+    assert Signature.parse(str(sig)) == sig
