@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import sys
 from pathlib import Path
@@ -66,6 +68,17 @@ def read_inputs(text: str | None = None, in_path: str | Path | None = None) -> l
     if not docs:
         raise InputError(f"{path}: no records")
     return docs
+
+
+def is_archive_request(in_paths: tuple[str, ...], out: str | None, fmt: str, workers: int | None, engine: str | None,
+                       address: str | None, max_chars: int | None) -> bool:
+    """Whether `ittifaq annotate` was asked for an archive run rather than one file: an archive option, more
+    than one --in, an --in that is a glob, a folder or a .jsonl.gz/.parquet shard, or an --out folder."""
+    if len(in_paths) > 1 or fmt == "parquet" or any(x is not None for x in (workers, engine, address, max_chars)):
+        return True
+    if out is not None and (Path(out).is_dir() or out.endswith(("/", os.sep))):
+        return True
+    return any(glob.has_magic(p) or Path(p).is_dir() or p.endswith((".jsonl.gz", ".parquet")) for p in in_paths)
 
 
 def resolve_model(model_dir: str | Path | None) -> Baseline:

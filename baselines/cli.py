@@ -179,22 +179,37 @@ def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tupl
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--in", "in_path", type=click.Path(dir_okay=False), default=None,
-              help="A raw text file (one article) or JSONL records with id and text.")
+@click.option("--in", "in_paths", multiple=True,
+              help="A raw text file (one article) or JSONL records with id and text; or, for an archive, a glob, "
+                   "folder or shard (.jsonl, .jsonl.gz, .parquet), repeatable.")
 @click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
               help="A trained model folder (default: models/crf, models/spacy or models/rules if saved).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="Write JSONL here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True,
-              help="jsonl: prediction records; text: a readable listing.")
-def annotate(text: str | None, in_path: str | None, model_dir: str | None, out_path: str | None, fmt: str) -> None:
-    """Label new raw Arabic TEXT (or --in FILE) with a trained baseline."""
+@click.option("--out", "out_path", type=click.Path(), default=None,
+              help="Write JSONL here instead of stdout; for an archive, the output folder.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text", "parquet"]), default="jsonl", show_default=True,
+              help="jsonl: prediction records; text: a readable listing; parquet: archive output shards.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Archive: processes (or Ray actors), each with the model.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default=None, help="Archive: this machine, or Ray (`ittifaq[ray]`).")
+@click.option("--address", default=None, help="Archive, --engine ray: an existing cluster (ray://HOST:PORT or auto).")
+@click.option("--max-chars", type=click.IntRange(1), default=None, help="Archive: longer texts go to the rejects (default 200000).")
+@click.option("--quiet", is_flag=True, help="Archive: no progress bar.")
+def annotate(text: str | None, in_paths: tuple[str, ...], model_dir: str | None, out_path: str | None, fmt: str,
+             workers: int | None, engine: str | None, address: str | None, max_chars: int | None, quiet: bool) -> None:
+    """Label new raw Arabic TEXT (or --in FILE) with a trained baseline; or a whole archive of shards
+    (--in GLOB ... --out OUTDIR), resumable, on N workers or a Ray cluster."""
+    from ittifaq.baselines.annotate import is_archive_request
+
+    if is_archive_request(in_paths, out_path, fmt, workers, engine, address, max_chars):
+        _annotate_archive(text, in_paths, model_dir, out_path, fmt, workers or 1, engine or "local", address,
+                          max_chars, quiet)
+        return
     import orjson
 
     from ittifaq.baselines.annotate import describe, read_inputs, resolve_model
     from ittifaq.baselines.interface import prediction_record
     from ittifaq.evaluate.io.atomic import write_jsonl_atomic, write_text_atomic
 
-    docs = read_inputs(text, in_path)
+    docs = read_inputs(text, in_paths[0] if in_paths else None)
     model = resolve_model(model_dir)
     preds = model.predict(docs)
     if fmt == "text":
@@ -210,3 +225,36 @@ def annotate(text: str | None, in_path: str | None, model_dir: str | None, out_p
     else:
         for rec in records:
             click.echo(orjson.dumps(rec).decode("utf-8"))
+
+
+def _annotate_archive(text: str | None, in_paths: tuple[str, ...], model_dir: str | None, out_dir: str | None, fmt: str,
+                      workers: int, engine: str, address: str | None, max_chars: int | None, quiet: bool) -> None:
+    from ittifaq.baselines.archive_run import plan, run_local
+    from ittifaq.evaluate.archive.shards import MAX_CHARS
+    from ittifaq.evaluate.io.errors import InputError
+
+    if text is not None:
+        raise InputError("an archive run takes --in GLOB, not a TEXT argument")
+    if not in_paths or not out_dir:
+        raise InputError("an archive run needs --in GLOB (repeatable) and --out OUTDIR")
+    if model_dir is None:
+        raise InputError("an archive run needs --model DIR (a trained model folder)")
+    if fmt == "text":
+        raise InputError("an archive run writes --format jsonl or parquet")
+    if address and engine != "ray":
+        raise InputError("--address is for --engine ray")
+    limit = max_chars or MAX_CHARS
+    todo = plan(in_paths, out_dir, model_dir, fmt, limit)
+    if not todo.todo:
+        click.echo(f"nothing to do: all {todo.skipped} shard(s) of {out_dir} are finished", err=True)
+        return
+    if engine == "ray":
+        from ittifaq.baselines.ray_engine import run_ray
+
+        result = run_ray(todo, model_dir, fmt, workers, address, max_chars=limit, progress=not quiet)
+    else:
+        result = run_local(todo, model_dir, fmt, workers, max_chars=limit, progress=not quiet)
+    rate = result.documents / result.seconds if result.seconds else 0.0
+    click.echo(f"annotated {result.documents} document(s) in {result.shards} shard(s) ({result.skipped} already done) "
+               f"in {result.seconds:.1f} s ({rate:.1f} docs/s); {result.rejects} reject(s)"
+               + (f" listed in {Path(out_dir) / 'rejects'}" if result.rejects else ""), err=True)

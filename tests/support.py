@@ -142,3 +142,38 @@ def corpus(n_cases: int, seed: int) -> tuple[list[Document], list[Document], lis
         pt.append(bio(n, p))
         raw.append((n, g, p))
     return gd, pd, gt, pt, raw
+
+
+def train_rules_model(out: Path) -> Path:
+    """The `rules` baseline trained on the fixture corpus (about a second): a real model for annotate tests."""
+    from ittifaq.baselines.interface import system_class
+    from ittifaq.evaluate.io.documents import read_documents
+
+    model = system_class("rules")()
+    model.train(read_documents([FIXTURES / "baselines_train.jsonl"]), None, progress=False)
+    model.save(out)
+    return out
+
+
+def corpus_paragraphs() -> list[str]:
+    """The paragraphs of the bundled corpus's texts: material for synthetic archives (about 3,900)."""
+    import ittifaq
+
+    return [p for d in ittifaq.load() for p in (d.text or "").split("\n\n") if p.strip()]
+
+
+def write_archive(folder: Path, shards: int, per_shard: int, paragraphs: list[str]) -> list[Path]:
+    """JSONL shards of paragraph documents (ids p000000…, with a date), cycling through `paragraphs`."""
+    import orjson
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, k = [], 0
+    for s in range(shards):
+        path = folder / f"shard-{s:03d}.jsonl"
+        with open(path, "wb") as fh:
+            for _ in range(per_shard):
+                rec = {"id": f"p{k:06d}", "text": paragraphs[k % len(paragraphs)], "date": "2020-01-01"}
+                fh.write(orjson.dumps(rec) + b"\n")
+                k += 1
+        paths.append(path)
+    return paths

@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "render": {"schema", "report_tree", "io", "formats"},
     "authoring": {"schema", "report_tree", "io", "text", "scoring", "render"},
     "llm": {"schema", "report_tree", "io", "text", "scoring"},
+    "archive": {"schema", "io", "text"},
     "__init__": {"io", "scoring"},
 }
 MAX_LINES = 400

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "baseline": ("ittifaq.baselines.cli:baseline", "Train and run the baselines (rules, crf, spacy)."),
     "benchmark": ("ittifaq.baselines.cli:benchmark", "Train, select and score every baseline; write results/."),
     "annotate": ("ittifaq.baselines.cli:annotate", "Run a trained model on new raw Arabic text."),
+    "events": ("ittifaq.evaluate.cli.events:events", "Event tables: one row per agreement and per quote (CSV, Parquet)."),
     "export": ("ittifaq.evaluate.cli.formats:export", "Export to brat, CoNLL, spaCy, Label Studio, INCEpTION."),
     "import": ("ittifaq.evaluate.cli.formats:import_", "Import from brat, Label Studio, INCEpTION."),
     "render": ("ittifaq.evaluate.cli.formats:render", "A static right-to-left HTML browser of a corpus or predictions."),
