@@ -13,7 +13,7 @@ from typing import Any
 
 from ittifaq.evaluate.archive.events import AGREEMENT_COLUMNS, QUOTE_COLUMNS, agreement_rows, quote_rows
 from ittifaq.evaluate.archive.manifest import MANIFEST
-from ittifaq.evaluate.io.atomic import _atomic, open_staged
+from ittifaq.evaluate.io.atomic import atomic_stream
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.io.jsonl import iter_lines, jsonl_files
 from ittifaq.evaluate.io.validation import check_record
@@ -72,7 +72,7 @@ class TableWriter:
 
     def __init__(self, stack: ExitStack, path: Path, columns: tuple[str, ...], fmt: str) -> None:
         self.columns, self.fmt, self.count = columns, fmt, 0
-        self._fh = stack.enter_context(open_staged(stack.enter_context(_atomic(path))))
+        self._fh = stack.enter_context(atomic_stream(path))
         self._rows: list[dict[str, Any]] = []
         if fmt == "csv":
             self._text = io.TextIOWrapper(self._fh, encoding="utf-8", newline="", write_through=True)

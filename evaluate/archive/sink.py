@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from ittifaq.evaluate.io.atomic import _atomic, open_staged
+from ittifaq.evaluate.io.atomic import atomic_stream
 from ittifaq.evaluate.schema import ATTRIBUTE_KEYS
 
 FORMATS: tuple[str, ...] = ("jsonl", "parquet")
@@ -61,8 +61,7 @@ class ShardWriter:
 
     def __enter__(self) -> ShardWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._stack.enter_context(_atomic(self.path))
-        self._fh = self._stack.enter_context(open_staged(tmp))
+        self._fh = self._stack.enter_context(atomic_stream(self.path))
         if self.fmt == "parquet":
             import pyarrow.parquet as pq
 

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -109,6 +109,14 @@ def _atomic(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextmanager
+def atomic_stream(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file written as a stream that appears at `path` whole when the block ends without error
+    (for outputs too large to build in memory first), never partly."""
+    with _atomic(path) as tmp, open_staged(tmp) as fh:
+        yield fh
 
 
 def write_outputs(outputs: dict[str, bytes]) -> None:
