@@ -240,13 +240,15 @@ def test_commands_train_predict_annotate_and_benchmark(tiny, tmp_path):
     assert "transformer" in (tmp_path / "r" / "benchmark.md").read_text(encoding="utf-8")
     assert (tmp_path / "r" / "predictions" / "transformer.test.jsonl").is_file()
     # its token output, through the CLI, into a prediction file the scorer accepts
-    from ittifaq.baselines.interface import load_model
-    from ittifaq.evaluate.io.documents import read_documents
-
-    rows = load_model(tmp_path / "m").token_rows(read_documents([data / "test.jsonl"]))
-    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    res = run_cli("baseline", "predict", "transformer", "--model", str(tmp_path / "m"), "--in", str(data / "test.jsonl"),
+                  "--out", str(tmp_path / "p2.jsonl"), "--token-rows", str(tmp_path / "rows.jsonl"), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "p2.jsonl").read_bytes() == (tmp_path / "p.jsonl").read_bytes()
     res = run_cli("import", "--from", "hf-ner", "--text", str(data / "test.jsonl"), str(tmp_path / "rows.jsonl"),
                   str(tmp_path / "imported.jsonl"))
     assert res.returncode == 0 and "orphan I- tag(s) dropped" in res.stderr, res.stderr
     res = run_cli("score", "--gold", str(data / "test.jsonl"), "--pred", str(tmp_path / "imported.jsonl"), "--n-boot", "0")
     assert res.returncode == 0, res.stderr
+    if not torch.cuda.is_available():  # --device reaches the model: asking for a missing GPU is a clean error
+        res = run_cli("annotate", "--model", str(tmp_path / "m"), "--device", "cuda", "نص قصير.")
+        assert res.returncode == 2 and "CUDA" in res.stderr and "Traceback" not in res.stderr, res.stderr
