@@ -9,6 +9,8 @@ gold span vectors (at most `DIMS` components, each of unit variance on training
 spans). Attribute classifiers get the span's components (`sv0`, `sv1`, …); the
 relation classifier gets the head's (`hv…`), the tail's (`tv…`) and their product
 (`pv…`). The projection is saved as JSON; applying it is plain NumPy, so no torch.
+Training keeps only the gold spans' pooled vectors (`span_table`), not every word's:
+a base encoder's word vectors for the whole training split would take gigabytes.
 """
 
 from __future__ import annotations
@@ -29,11 +31,28 @@ from ittifaq.evaluate.io.errors import InputError
 DIMS = 32
 FILE = "span_vectors.json"
 
+#: A document's pooled (raw, unprojected) vector of the span start..end.
+Pooler = Callable[[int, int], np.ndarray]
+
 
 def pooled(view: TokenView, word_vectors: np.ndarray, start: int, end: int) -> np.ndarray:
     """Mean of the vectors of the words covering characters start..end."""
     i, j = _token_range(view, start, end)
     return word_vectors[i : j + 1].mean(axis=0)
+
+
+def pooler(view: TokenView, word_vectors: np.ndarray) -> Pooler:
+    """Any span's pooled vector, from the document's word vectors (prediction)."""
+    return lambda start, end: pooled(view, word_vectors, start, end)
+
+
+def span_table(view: TokenView, word_vectors: np.ndarray, spans: Sequence[tuple[int, int]]) -> dict[tuple[int, int], np.ndarray]:
+    """The pooled vectors of the given spans only (training: the gold spans)."""
+    return {(a, b): pooled(view, word_vectors, a, b).astype(np.float32) for a, b in spans}
+
+
+def table_pooler(table: dict[tuple[int, int], np.ndarray]) -> Pooler:
+    return lambda start, end: table[(start, end)]
 
 
 class SpanProjection:
@@ -64,22 +83,22 @@ class SpanProjection:
     def __call__(self, vector: np.ndarray) -> np.ndarray:
         return ((np.asarray(vector, dtype=np.float64) - self.mean) @ self.components.T) / self.scale
 
-    def span_features(self, view: TokenView, word_vectors: np.ndarray) -> Callable[[int, int], Features]:
-        """The attribute step's dense features of a span of this document."""
+    def span_features(self, pooled_of: Pooler) -> Callable[[int, int], Features]:
+        """The attribute step's dense features of a span of one document."""
         def features(start: int, end: int) -> Features:
-            v = self(pooled(view, word_vectors, start, end))
+            v = self(pooled_of(start, end))
             return {f"sv{k}": float(x) for k, x in enumerate(v)}
 
         return features
 
-    def pair_features(self, view: TokenView, word_vectors: np.ndarray) -> Callable[[Item, Item], Features]:
-        """The relation step's dense features of a (head, tail) pair of this document."""
+    def pair_features(self, pooled_of: Pooler) -> Callable[[Item, Item], Features]:
+        """The relation step's dense features of a (head, tail) pair of one document."""
         cache: dict[tuple[int, int], np.ndarray] = {}
 
         def vec(item: Item) -> np.ndarray:
             key = (item[0], item[1])
             if key not in cache:
-                cache[key] = self(pooled(view, word_vectors, item[0], item[1]))
+                cache[key] = self(pooled_of(item[0], item[1]))
             return cache[key]
 
         def features(head: Item, tail: Item) -> Features:
@@ -108,8 +127,3 @@ class SpanProjection:
             raise InputError(f"{path}: the span-vector projection's arrays do not fit together")
         return projection
 
-
-def gold_span_vectors(pairs: Sequence[tuple[TokenView, np.ndarray]], spans: Sequence[Sequence[tuple[int, int]]]) -> np.ndarray:
-    """(spans x hidden): the pooled vector of every given span, document after document."""
-    rows = [pooled(view, vecs, a, b) for (view, vecs), doc_spans in zip(pairs, spans, strict=True) for a, b in doc_spans]
-    return np.stack(rows) if rows else np.zeros((0, 0))

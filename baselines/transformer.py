@@ -42,7 +42,7 @@ from ittifaq.baselines.features import (
 from ittifaq.baselines.interface import SEED, Baseline, RawSpan, build_prediction
 from ittifaq.baselines.relations import RelationModel
 from ittifaq.baselines.selection import layer_f1
-from ittifaq.baselines.span_vectors import SpanProjection, gold_span_vectors
+from ittifaq.baselines.span_vectors import Pooler, SpanProjection, pooler, span_table, table_pooler
 from ittifaq.evaluate.io.atomic import write_bytes_atomic, write_text_atomic
 from ittifaq.evaluate.io.errors import InputError
 from ittifaq.evaluate.io.staged import write_dir_staged
@@ -150,10 +150,10 @@ class TransformerBaseline(Baseline):
         one `span_vectors` on/off asks for."""
         mode = self.options["span_vectors"]
         pairs = list(zip(train, views, strict=True))
-        train_vecs = [self._tag_and_embed(v.words)[1] for v in views]
-        self.projection = SpanProjection.fit(
-            gold_span_vectors(list(zip(views, train_vecs, strict=True)), [[(s.start, s.end) for s in d.spans] for d in train]),
-            seed=SEED)
+        tables = self._gold_tables(train, views)
+        train_pool = [table_pooler(t) for t in tables]
+        rows = [v for t in tables for v in t.values()]
+        self.projection = SpanProjection.fit(np.stack(rows) if rows else np.zeros((0, 0)), seed=SEED)
         plain = {"attributes": AttributeModel.train(pairs, seed=SEED), "relations": RelationModel.train(pairs, seed=SEED)}
         self.use_vectors = dict.fromkeys(VECTOR_STEPS, False)
         self.attributes, self.relations = plain["attributes"], plain["relations"]
@@ -163,13 +163,11 @@ class TransformerBaseline(Baseline):
             return choice
         proj = self.projection
         with_vectors = {
-            "attributes": AttributeModel.train(pairs, seed=SEED, span_features=[
-                proj.span_features(v, x) for v, x in zip(views, train_vecs, strict=True)]),
-            "relations": RelationModel.train(pairs, seed=SEED, pair_features=[
-                proj.pair_features(v, x) for v, x in zip(views, train_vecs, strict=True)]),
+            "attributes": AttributeModel.train(pairs, seed=SEED, span_features=[proj.span_features(p) for p in train_pool]),
+            "relations": RelationModel.train(pairs, seed=SEED, pair_features=[proj.pair_features(p) for p in train_pool]),
         }
         val_views = [gold_view(d, lex) for d in validation]
-        val_vecs = [self._tag_and_embed(v.words)[1] for v in val_views]
+        val_vecs = [table_pooler(t) for t in self._gold_tables(validation, val_views)]
         for step in VECTOR_STEPS:
             use = mode == "on"
             if validation:
@@ -185,6 +183,11 @@ class TransformerBaseline(Baseline):
         if self.use_vectors["relations"]:
             self.relations = with_vectors["relations"]
         return choice
+
+    def _gold_tables(self, docs: list[Document], views: list[TokenView]) -> list[dict[tuple[int, int], np.ndarray]]:
+        """Per document, the pooled vectors of its gold spans (only those are kept in memory)."""
+        return [span_table(view, self._tag_and_embed(view.words)[1], [(s.start, s.end) for s in doc.spans])
+                for doc, view in zip(docs, views, strict=True)]
 
     def _pad_id(self) -> int:
         pad = self._tokenizer.pad_token_id
@@ -250,8 +253,8 @@ class TransformerBaseline(Baseline):
                       vectors: np.ndarray) -> Document:
         """Attributes and relations of the found spans (with the span vectors where chosen)."""
         proj = self.projection
-        span_f = proj.span_features(view, vectors) if proj and self.use_vectors["attributes"] else None
-        pair_f = proj.pair_features(view, vectors) if proj and self.use_vectors["relations"] else None
+        span_f = proj.span_features(pooler(view, vectors)) if proj and self.use_vectors["attributes"] else None
+        pair_f = proj.pair_features(pooler(view, vectors)) if proj and self.use_vectors["relations"] else None
         spans: list[RawSpan] = [(a, b, lab, self.attributes.predict(view, a, b, lab, span_f)) for a, b, lab in found]
         return build_prediction(doc, spans, self.relations.predict(view, found, pair_f))
 
@@ -322,11 +325,11 @@ def _token_row(doc: Document, view: TokenView, tags: dict[str, list[str]]) -> di
 
 
 def _attribute_accuracy(model: AttributeModel, docs: list[Document], views: list[TokenView],
-                        vectors: tuple[SpanProjection, list[np.ndarray]] | None) -> float:
+                        vectors: tuple[SpanProjection, list[Pooler]] | None) -> float:
     """Share of the gold spans' attribute values predicted right (the validation choice)."""
     right = total = 0
     for k, (doc, view) in enumerate(zip(docs, views, strict=True)):
-        extra = vectors[0].span_features(view, vectors[1][k]) if vectors else None
+        extra = vectors[0].span_features(vectors[1][k]) if vectors else None
         for s in doc.spans:
             gold = s.attributes.to_dict()
             if not any(gold[a] is not None for a, (owner, _) in ATTRIBUTES.items() if owner == s.label):
@@ -340,11 +343,11 @@ def _attribute_accuracy(model: AttributeModel, docs: list[Document], views: list
 
 
 def _relation_f1(model: RelationModel, docs: list[Document], views: list[TokenView],
-                 vectors: tuple[SpanProjection, list[np.ndarray]] | None) -> float:
+                 vectors: tuple[SpanProjection, list[Pooler]] | None) -> float:
     """Micro F1 of the relations predicted between the gold spans (the validation choice)."""
     tp = n_pred = n_gold = 0
     for k, (doc, view) in enumerate(zip(docs, views, strict=True)):
-        extra = vectors[0].pair_features(view, vectors[1][k]) if vectors else None
+        extra = vectors[0].pair_features(vectors[1][k]) if vectors else None
         index = {s.id: i for i, s in enumerate(doc.spans)}
         gold = {(r.label, index[r.head], index[r.tail]) for r in doc.relations}
         got = set(model.predict(view, [(s.start, s.end, s.label) for s in doc.spans], extra))

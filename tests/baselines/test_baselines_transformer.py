@@ -77,6 +77,7 @@ def test_selection_on_validation_and_params(trained):
 def test_span_vectors_are_features_of_attributes_and_relations(trained, splits):
     from ittifaq.baselines.features import make_view
     from ittifaq.baselines.linear import _expand
+    from ittifaq.baselines.span_vectors import pooler
 
     choice = trained.params["span_vectors"]
     assert choice["mode"] == "on" and choice["attributes"] and choice["relations"] and choice["dims"] >= 1
@@ -93,7 +94,7 @@ def test_span_vectors_are_features_of_attributes_and_relations(trained, splits):
     view, found, vectors = trained._found(doc)
     assert vectors.shape == (len(view.words), trained._tagger.encoder.config.hidden_size)
     a, b = view.tokens[0][0], view.tokens[2][1]
-    dense = _expand(trained.projection.span_features(view, vectors)(a, b))
+    dense = _expand(trained.projection.span_features(pooler(view, vectors))(a, b))
     assert len(dense) == trained.projection.dims and any(v != 0 for v in dense.values())
     assert make_view(doc.text, frozenset(trained.lexicon)).words == view.words
 
