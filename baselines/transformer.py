@@ -150,18 +150,20 @@ class TransformerBaseline(Baseline):
         one `span_vectors` on/off asks for."""
         mode = self.options["span_vectors"]
         pairs = list(zip(train, views, strict=True))
-        tables = self._gold_tables(train, views)
-        train_pool = [table_pooler(t) for t in tables]
-        rows = [v for t in tables for v in t.values()]
-        self.projection = SpanProjection.fit(np.stack(rows) if rows else np.zeros((0, 0)), seed=SEED)
         plain = {"attributes": AttributeModel.train(pairs, seed=SEED), "relations": RelationModel.train(pairs, seed=SEED)}
         self.use_vectors = dict.fromkeys(VECTOR_STEPS, False)
         self.attributes, self.relations = plain["attributes"], plain["relations"]
-        choice: dict[str, Any] = {"mode": mode, "dims": self.projection.dims if self.projection else 0}
-        if self.projection is None or mode == "off" or (mode == "auto" and not validation):
-            choice.update(dict.fromkeys(VECTOR_STEPS, False))
+        self.projection = None
+        choice: dict[str, Any] = {"mode": mode, "dims": 0, **dict.fromkeys(VECTOR_STEPS, False)}
+        if mode == "off" or (mode == "auto" and not validation):
             return choice
-        proj = self.projection
+        tables = self._gold_tables(train, views)
+        train_pool = [table_pooler(t) for t in tables]
+        rows = [v for t in tables for v in t.values()]
+        self.projection = proj = SpanProjection.fit(np.stack(rows) if rows else np.zeros((0, 0)), seed=SEED)
+        if proj is None:
+            return choice
+        choice["dims"] = proj.dims
         with_vectors = {
             "attributes": AttributeModel.train(pairs, seed=SEED, span_features=[proj.span_features(p) for p in train_pool]),
             "relations": RelationModel.train(pairs, seed=SEED, pair_features=[proj.pair_features(p) for p in train_pool]),
