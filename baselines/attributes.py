@@ -8,13 +8,15 @@ quotation mark. When no keyword fires, the training split's most frequent value.
 `AttributeModel` is what `crf` and `spacy` use: per attribute a logistic regression
 over the span's words, its sentence's words, the keyword hits above and whether the
 span is next to quotation marks, trained on gold spans of the training split.
+`transformer` adds dense features of the span (`span_features`, one function per
+document: the encoder's pooled span vector, `baselines.span_vectors`).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ittifaq.baselines.features import QUOTE_MARKS, TokenView, keyword_map
@@ -22,6 +24,9 @@ from ittifaq.baselines.linear import Features, LinearClassifier
 from ittifaq.baselines.relations import _token_range
 from ittifaq.evaluate.io.atomic import write_text_atomic
 from ittifaq.evaluate.schema import ATTRIBUTES, Attributes, Document
+
+#: A document's extra features of a span (start, end), e.g. the encoder's pooled span vector.
+SpanFeatures = Callable[[int, int], Features]
 
 LEXICON_OF = {"agreement_type": "agreement_types", "status": "agreement_status", "source_role": "source_roles"}
 
@@ -91,6 +96,12 @@ def attribute_features(view: TokenView, start: int, end: int, label: str) -> Fea
     return f
 
 
+def _with(f: Features, extra: SpanFeatures | None, start: int, end: int) -> Features:
+    if extra is not None:
+        f.update(extra(start, end))
+    return f
+
+
 class AttributeModel:
     """One classifier per attribute, trained on the gold spans that carry it."""
 
@@ -98,28 +109,32 @@ class AttributeModel:
         self.models = models or {}
 
     @classmethod
-    def train(cls, docs: Sequence[tuple[Document, TokenView]], c: float = 1.0, seed: int = 0) -> AttributeModel:
+    def train(cls, docs: Sequence[tuple[Document, TokenView]], c: float = 1.0, seed: int = 0,
+              span_features: Sequence[SpanFeatures] | None = None) -> AttributeModel:
+        """Fit on the gold spans; `span_features` (one per document) adds dense features."""
         xs: dict[str, list[Features]] = {a: [] for a in ATTRIBUTES}
         ys: dict[str, list[str]] = {a: [] for a in ATTRIBUTES}
-        for doc, view in docs:
+        for k, (doc, view) in enumerate(docs):
+            extra = span_features[k] if span_features is not None else None
             for s in doc.spans:
                 values = s.attributes.to_dict()
                 f = None
                 for attr, (label, _) in ATTRIBUTES.items():
                     if s.label == label and values[attr] is not None:
-                        f = f or attribute_features(view, s.start, s.end, s.label)
+                        f = f or _with(attribute_features(view, s.start, s.end, s.label), extra, s.start, s.end)
                         xs[attr].append(f)
                         ys[attr].append(values[attr])
         return cls({a: LinearClassifier.fit(xs[a], ys[a], c=c, seed=seed) for a in ATTRIBUTES})
 
-    def predict(self, view: TokenView, start: int, end: int, label: str) -> Attributes:
+    def predict(self, view: TokenView, start: int, end: int, label: str,
+                span_features: SpanFeatures | None = None) -> Attributes:
         values: dict[str, str | None] = {}
         f = None
         for attr, (owner, _) in ATTRIBUTES.items():
             clf = self.models.get(attr)
             if owner != label or clf is None or not clf.classes:
                 continue
-            f = f or attribute_features(view, start, end, label)
+            f = f or _with(attribute_features(view, start, end, label), span_features, start, end)
             values[attr] = clf.predict([f])[0]
         return Attributes(**values)
 

@@ -25,6 +25,9 @@ def transformer_options(fn):  # type: ignore[no-untyped-def]
         click.option("--batch-size", type=click.IntRange(min=1), default=None, help="transformer: windows per batch (default 8)."),
         click.option("--max-length", type=click.IntRange(min=8), default=None,
                      help="transformer: subwords per window, special tokens included (default 256)."),
+        click.option("--span-vectors", type=click.Choice(["auto", "on", "off"]), default=None,
+                     help="transformer: the encoder's span vectors as features of the attribute and relation "
+                          "classifiers: auto (chosen on validation, the default), on, off."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -36,7 +39,8 @@ def system_options(names: tuple[str, ...] | list[str], base_model: str | None, d
     given = {k: v for k, v in opts.items() if v is not None}
     if "transformer" not in names:
         if base_model or given or device != "cpu":
-            raise click.UsageError("--model, --device, --epochs, --lr, --batch-size and --max-length apply to transformer only")
+            raise click.UsageError("--model, --device, --epochs, --lr, --batch-size, --max-length and --span-vectors "
+                                   "apply to transformer only")
         return {}
     if not base_model:
         raise click.UsageError("transformer needs --model NAME_OR_PATH (a HuggingFace encoder; "
@@ -81,18 +85,40 @@ def train_cmd(name: str, out_dir: str | None, data_dir: str | None, quiet: bool,
 @click.option("--in", "in_path", type=click.Path(dir_okay=False), required=True,
               help="JSONL records with id and text (gold files work), or a raw text file.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="Prediction JSONL to write.")
+@click.option("--token-rows", "rows_path", type=click.Path(dir_okay=False), default=None,
+              help="transformer: also write its actor head's word tags as `ner`-config rows (what "
+                   "`ittifaq import --from hf-ner` reads).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="transformer: where to run the encoder.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, quiet: bool) -> None:
+def predict_cmd(name: str, model_dir: str, in_path: str, out_path: str, rows_path: str | None, device: str,
+                quiet: bool) -> None:
     """Predict spans, attributes and relations for every document of --in."""
     from ittifaq.baselines.annotate import read_inputs
     from ittifaq.baselines.interface import prediction_record, system_class
     from ittifaq.evaluate.io.atomic import write_jsonl_atomic
 
+    if name != "transformer" and (rows_path or device != "cpu"):
+        raise click.UsageError("--token-rows and --device apply to transformer only")
     docs = read_inputs(None, in_path)
     model = system_class(name).load(model_dir)
-    preds = model.predict(docs, progress=not quiet)
+    set_device(model, device)
+    if rows_path:
+        preds, rows = model.predict_with_rows(docs, progress=not quiet)  # type: ignore[attr-defined]
+        write_jsonl_atomic(rows_path, rows)
+        click.echo(f"wrote {len(rows)} token row(s) to {rows_path}", err=True)
+    else:
+        preds = model.predict(docs, progress=not quiet)
     write_jsonl_atomic(out_path, [prediction_record(p) for p in preds])
     click.echo(f"wrote {len(preds)} prediction(s) to {out_path}", err=True)
+
+
+def set_device(model: object, device: str) -> None:
+    """Move a loaded transformer model to `device`; the other baselines run on the CPU only."""
+    if hasattr(model, "set_device"):
+        model.set_device(device)
+    elif device != "cpu":
+        raise click.UsageError("--device applies to a transformer model only")
 
 
 @baseline.command("tiny-encoder")
@@ -193,13 +219,18 @@ def benchmark(data_dir: str | None, out_dir: str, models_dir: str, systems: tupl
 @click.option("--address", default=None, help="Archive, --engine ray: an existing cluster (ray://HOST:PORT or auto).")
 @click.option("--max-chars", type=click.IntRange(1), default=None, help="Archive: longer texts go to the rejects (default 200000).")
 @click.option("--quiet", is_flag=True, help="Archive: no progress bar.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="Where a transformer model runs (the other baselines run on the CPU; archive runs use the CPU).")
 def annotate(text: str | None, in_paths: tuple[str, ...], model_dir: str | None, out_path: str | None, fmt: str,
-             workers: int | None, engine: str | None, address: str | None, max_chars: int | None, quiet: bool) -> None:
+             workers: int | None, engine: str | None, address: str | None, max_chars: int | None, quiet: bool,
+             device: str) -> None:
     """Label new raw Arabic TEXT (or --in FILE) with a trained baseline; or a whole archive of shards
     (--in GLOB ... --out OUTDIR), resumable, on N workers or a Ray cluster."""
     from ittifaq.baselines.annotate import is_archive_request
 
     if is_archive_request(in_paths, out_path, fmt, workers, engine, address, max_chars):
+        if device != "cpu":
+            raise click.UsageError("--device applies to TEXT or --in FILE runs; archive runs use the CPU")
         _annotate_archive(text, in_paths, model_dir, out_path, fmt, workers or 1, engine or "local", address,
                           max_chars, quiet)
         return
@@ -211,6 +242,7 @@ def annotate(text: str | None, in_paths: tuple[str, ...], model_dir: str | None,
 
     docs = read_inputs(text, in_paths[0] if in_paths else None)
     model = resolve_model(model_dir)
+    set_device(model, device)
     preds = model.predict(docs)
     if fmt == "text":
         body = "\n\n".join(describe(p) for p in preds) + "\n"

@@ -12,13 +12,15 @@ Decoding: `speaker` and `cue` keep at most one tail per quote (the most probable
 p >= 0.5); `party` and `affiliation` keep every pair with p >= 0.5. One binary model
 per relation label, trained on gold spans of the training split; gold pairs outside
 the candidate window are counted in `unreachable` so nothing is lost silently.
+`transformer` adds dense features of each pair (`pair_features`, one function per
+document: the encoder's pooled head and tail vectors, `baselines.span_vectors`).
 """
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,8 @@ THRESHOLD = 0.5
 
 #: (start, end, label)
 Item = tuple[int, int, str]
+#: A document's extra features of a (head, tail) pair, e.g. the encoder's span vectors.
+PairFeatures = Callable[[Item, Item], Features]
 
 
 def _bucket(n: int) -> str:
@@ -120,16 +124,21 @@ class RelationModel:
         self.stats: dict[str, int] = {}
 
     @classmethod
-    def train(cls, docs: Sequence[tuple[Document, TokenView]], c: float = 1.0, seed: int = 0) -> RelationModel:
+    def train(cls, docs: Sequence[tuple[Document, TokenView]], c: float = 1.0, seed: int = 0,
+              pair_features: Sequence[PairFeatures] | None = None) -> RelationModel:
+        """Fit on the gold spans' candidates; `pair_features` (one per document) adds dense features."""
         xs: dict[str, list[Features]] = {r: [] for r in RELATIONS}
         ys: dict[str, list[str]] = {r: [] for r in RELATIONS}
         gold_total = reachable = 0
-        for doc, view in docs:
+        for k, (doc, view) in enumerate(docs):
+            extra = pair_features[k] if pair_features is not None else None
             items = [(s.start, s.end, s.label) for s in doc.spans]
             index = {s.id: k for k, s in enumerate(doc.spans)}
             gold = {(r.label, index[r.head], index[r.tail]) for r in doc.relations}
             gold_total += len(gold)
             for rel, h, t, f in candidates(view, items):
+                if extra is not None:
+                    f.update(extra(items[h], items[t]))
                 y = (rel, h, t) in gold
                 reachable += y
                 xs[rel].append(f)
@@ -138,8 +147,12 @@ class RelationModel:
         model.stats = {"gold": gold_total, "reachable": reachable, "unreachable": gold_total - reachable}
         return model
 
-    def predict(self, view: TokenView, items: Sequence[Item]) -> list[tuple[str, int, int]]:
+    def predict(self, view: TokenView, items: Sequence[Item],
+                pair_features: PairFeatures | None = None) -> list[tuple[str, int, int]]:
         cands = candidates(view, items)
+        if pair_features is not None:
+            for _, h, t, f in cands:
+                f.update(pair_features(items[h], items[t]))
         out: list[tuple[str, int, int]] = []
         for rel in RELATIONS:
             mine = [(h, t, f) for r, h, t, f in cands if r == rel]

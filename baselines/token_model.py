@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -186,16 +187,23 @@ def train_tagger(
 
 
 @torch.no_grad()
-def tag_probabilities(model: TokenTagger, windows: Windows, pad_id: int, batch_size: int,
-                      device: torch.device) -> dict[str, torch.Tensor]:
-    """Per layer, a (words x tags) tensor: each word's tag probabilities averaged over its windows."""
+def tag_and_embed(model: TokenTagger, windows: Windows, pad_id: int, batch_size: int,
+                  device: torch.device) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One pass over a document's windows: per layer a (words x tags) array of tag probabilities,
+    and a (words x hidden) array of word vectors (the encoder's last hidden state at each word's
+    first subword); both averaged over the windows that hold the word."""
     model.eval()
+    model.to(device)
+    hidden = int(model.encoder.config.hidden_size)
     sums = {layer: torch.zeros((windows.n_words, head.out_features)) for layer, head in model.heads.items()}
+    vectors = torch.zeros((windows.n_words, hidden))
     counts = torch.zeros((windows.n_words, 1))
     for start in range(0, len(windows.inputs), batch_size):
         inputs = windows.inputs[start : start + batch_size]
         ids, mask = _batch(inputs, pad_id, device)
-        probs = {layer: out.softmax(-1).cpu() for layer, out in model(ids, mask).items()}
+        states = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        probs = {layer: head(states).softmax(-1).float().cpu() for layer, head in model.heads.items()}
+        states = states.float().cpu()
         for i, firsts in enumerate(windows.firsts[start : start + batch_size]):
             if not firsts:
                 continue
@@ -203,5 +211,7 @@ def tag_probabilities(model: TokenTagger, windows: Windows, pad_id: int, batch_s
             words = torch.tensor([w for _, w in firsts])
             for layer, p in probs.items():
                 sums[layer][words] += p[i, pos]
+            vectors[words] += states[i, pos]
             counts[words] += 1
-    return {layer: s / counts.clamp(min=1) for layer, s in sums.items()}
+    n = counts.clamp(min=1)
+    return {layer: (s / n).numpy() for layer, s in sums.items()}, (vectors / n).numpy()

@@ -2,9 +2,10 @@
 
 The encoder (WordPiece vocabulary trained on the training fixture with `tokenizers`,
 2 layers, hidden size 32) learns little in a few steps; what is tested is the path:
-alignment, windows, training with selection on validation, validator-clean
+alignment, windows, training with selection on validation, the encoder's span
+vectors as features of the attribute and relation classifiers, validator-clean
 predictions, save + reload with identical predictions, and the actor head's token
-output read back by `import --from hf-ner`.
+output read back by `import --from hf-ner` (in-process and from the command line).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def tiny(splits, tmp_path_factory) -> Path:
 def trained(splits, tiny):
     from ittifaq.baselines.transformer import TransformerBaseline
 
-    model = TransformerBaseline(model=str(tiny), epochs=2, max_length=32, overlap=8, lr=1e-3)
+    # span vectors forced on, so every test below runs the attribute and relation steps with them
+    model = TransformerBaseline(model=str(tiny), epochs=2, max_length=32, overlap=8, lr=1e-3, span_vectors="on")
     model.train(splits["train"], splits["validation"], progress=False)
     return model
 
@@ -70,6 +72,51 @@ def test_selection_on_validation_and_params(trained):
     best = max(trained.selection, key=lambda e: e["validation_f1"])["epoch"]
     assert trained.params["chosen_epoch"] == best
     assert trained.params["max_length"] == 32 and trained.params["epochs"] == 2
+
+
+def test_span_vectors_are_features_of_attributes_and_relations(trained, splits):
+    from ittifaq.baselines.features import make_view
+    from ittifaq.baselines.linear import _expand
+    from ittifaq.baselines.span_vectors import pooler
+
+    choice = trained.params["span_vectors"]
+    assert choice["mode"] == "on" and choice["attributes"] and choice["relations"] and choice["dims"] >= 1
+    assert {"without", "with"} <= set(choice["relations_validation"])
+    # the classifiers learned weights on the dense features, next to the sparse ones
+    for clf, prefixes in [*((c, ("sv",)) for c in trained.attributes.models.values() if len(c.classes) > 1),
+                          *((c, ("hv", "tv", "pv")) for c in trained.relations.models.values() if len(c.classes) > 1)]:
+        for prefix in prefixes:
+            cols = [j for name, j in clf.vocab.items() if name.startswith(prefix)]
+            assert len(cols) == trained.projection.dims and abs(clf.coef[:, cols]).sum() > 0
+        assert any(name[:2] not in ("sv", "hv", "tv", "pv") for name in clf.vocab)
+    # and prediction feeds them: the span's features are its projected, pooled word vectors
+    doc = splits["test"][0]
+    view, found, vectors = trained._found(doc)
+    assert vectors.shape == (len(view.words), trained._tagger.encoder.config.hidden_size)
+    a, b = view.tokens[0][0], view.tokens[2][1]
+    dense = _expand(trained.projection.span_features(pooler(view, vectors))(a, b))
+    assert len(dense) == trained.projection.dims and any(v != 0 for v in dense.values())
+    assert make_view(doc.text, frozenset(trained.lexicon)).words == view.words
+
+
+def test_span_vectors_chosen_on_validation(trained, splits):
+    import copy
+
+    from ittifaq.baselines.features import gold_view
+
+    model = copy.copy(trained)
+    model.options = {**trained.options, "span_vectors": "auto"}
+    lex = frozenset(model.lexicon)
+    choice = model._train_shared_steps(splits["train"], [gold_view(d, lex) for d in splits["train"]],
+                                       splits["validation"], lex)
+    for step in ("attributes", "relations"):
+        figures = choice[f"{step}_validation"]
+        assert choice[step] == (figures["with"] > figures["without"]) == model.use_vectors[step]
+    assert trained.use_vectors == {"attributes": True, "relations": True}  # the copy's choice left it alone
+    off = copy.copy(trained)
+    off.options = {**trained.options, "span_vectors": "off"}
+    choice = off._train_shared_steps(splits["train"], [gold_view(d, lex) for d in splits["train"]], [], lex)
+    assert not choice["attributes"] and not choice["relations"]
 
 
 def test_long_document_goes_through_overlapping_windows(trained, splits):
@@ -102,10 +149,15 @@ def test_save_and_reload_give_identical_predictions(trained, splits, tmp_path):
     assert (tmp_path / "m" / "encoder" / "model.safetensors").is_file()
     assert (tmp_path / "m" / "heads.safetensors").is_file()
     assert not [p for p in (tmp_path / "m").rglob("*") if p.suffix in (".bin", ".pt", ".pkl", ".pickle")]
+    meta = json.loads((tmp_path / "m" / "transformer.json").read_text(encoding="utf-8"))
+    assert meta["span_vectors"] == {"attributes": True, "relations": True}
+    assert (tmp_path / "m" / "span_vectors.json").is_file()
     again = load_model(tmp_path / "m")
+    assert again.use_vectors == trained.use_vectors and again.projection.dims == trained.projection.dims
     before = [prediction_record(p) for p in trained.predict(splits["test"])]
     after = [prediction_record(p) for p in again.predict(splits["test"])]
     assert before == after
+    assert sum(len(p["relations"]) for p in before) + sum(len(p["spans"]) for p in before) > 0
 
 
 def test_token_output_imports_back_with_hf_ner(trained, splits, tmp_path):
@@ -132,6 +184,30 @@ def test_token_output_imports_back_with_hf_ner(trained, splits, tmp_path):
         strict = {(s.start, s.end, s.label) for s in doc.spans}
         assert strict <= lenient
         assert strict == lenient or summary.dropped_i
+
+
+def test_predict_command_writes_token_rows_for_hf_ner_import(trained, tmp_path):
+    from click.testing import CliRunner
+
+    from ittifaq.evaluate.cli import cli
+    from ittifaq.evaluate.io.documents import read_documents
+
+    trained.save(tmp_path / "m")
+    test = str(FIXTURES / "baselines_test.jsonl")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["baseline", "predict", "transformer", "--model", str(tmp_path / "m"), "--in", test,
+                              "--out", str(tmp_path / "p.jsonl"), "--token-rows", str(tmp_path / "rows.jsonl"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows == trained.token_rows(read_documents([FIXTURES / "baselines_test.jsonl"]))
+    res = runner.invoke(cli, ["import", "--from", "hf-ner", "--text", test, str(tmp_path / "rows.jsonl"),
+                              str(tmp_path / "imported.jsonl")])
+    assert res.exit_code == 0, res.output
+    imported = [json.loads(line) for line in (tmp_path / "imported.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in imported] == [r["document_id"] for r in rows]
+    res = runner.invoke(cli, ["baseline", "predict", "crf", "--model", str(tmp_path / "m"), "--in", test,
+                              "--out", str(tmp_path / "x.jsonl"), "--token-rows", str(tmp_path / "y.jsonl")])
+    assert res.exit_code == 2 and "transformer only" in res.output
 
 
 @pytest.mark.slow
@@ -165,13 +241,15 @@ def test_commands_train_predict_annotate_and_benchmark(tiny, tmp_path):
     assert "transformer" in (tmp_path / "r" / "benchmark.md").read_text(encoding="utf-8")
     assert (tmp_path / "r" / "predictions" / "transformer.test.jsonl").is_file()
     # its token output, through the CLI, into a prediction file the scorer accepts
-    from ittifaq.baselines.interface import load_model
-    from ittifaq.evaluate.io.documents import read_documents
-
-    rows = load_model(tmp_path / "m").token_rows(read_documents([data / "test.jsonl"]))
-    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    res = run_cli("baseline", "predict", "transformer", "--model", str(tmp_path / "m"), "--in", str(data / "test.jsonl"),
+                  "--out", str(tmp_path / "p2.jsonl"), "--token-rows", str(tmp_path / "rows.jsonl"), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "p2.jsonl").read_bytes() == (tmp_path / "p.jsonl").read_bytes()
     res = run_cli("import", "--from", "hf-ner", "--text", str(data / "test.jsonl"), str(tmp_path / "rows.jsonl"),
                   str(tmp_path / "imported.jsonl"))
     assert res.returncode == 0 and "orphan I- tag(s) dropped" in res.stderr, res.stderr
     res = run_cli("score", "--gold", str(data / "test.jsonl"), "--pred", str(tmp_path / "imported.jsonl"), "--n-boot", "0")
     assert res.returncode == 0, res.stderr
+    if not torch.cuda.is_available():  # --device reaches the model: asking for a missing GPU is a clean error
+        res = run_cli("annotate", "--model", str(tmp_path / "m"), "--device", "cuda", "نص قصير.")
+        assert res.returncode == 2 and "CUDA" in res.stderr and "Traceback" not in res.stderr, res.stderr
